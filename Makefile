@@ -1,0 +1,53 @@
+# Midlands connectivity gap mapper: the pipeline graph.
+# `make` or `make help` lists the targets. Raw data in data/ and boundaries/ is
+# never modified; everything generated goes to outputs/.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+INPUTS := config.yaml $(shell find data boundaries -type f -not -name '*.md' 2>/dev/null | sort)
+CODE := $(shell find mapper -type f \( -name '*.py' -o -name '*.yaml' \) 2>/dev/null | sort)
+MAPS := outputs/midlands_la_priority.html outputs/midlands_constituency_priority.html
+TABLES := outputs/midlands_la_priority.csv outputs/midlands_constituency_priority.csv \
+          outputs/midlands_la_priority_totals.csv outputs/midlands_constituency_priority_totals.csv \
+          outputs/midlands_la_priority.meta.json outputs/midlands_constituency_priority.meta.json \
+          outputs/audit.json
+
+.PHONY: help venv maps test check inspect clean distclean
+.SECONDARY:
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_.\/%-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+venv: $(STAMP) ## create .venv and install the pinned dependencies
+
+maps: $(MAPS) $(TABLES) ## build the priority maps, tables and audit into outputs/ (creates .venv if missing)
+
+$(MAPS) $(TABLES) &: $(STAMP) $(INPUTS) $(CODE)
+	$(PY) -m mapper build
+
+test: $(STAMP) ## run the test suite (browser tests need chromium + chromium-driver)
+	@$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: FAILED: no tests were collected" >&2; fi; exit $$rc
+
+check: $(STAMP) ## validate config.yaml and every input without building; print the join audit
+	$(PY) -m mapper check
+
+inspect: $(STAMP) ## describe an Ofcom file: make inspect FILE=data/ofcom/laua/...csv
+	$(PY) -m mapper inspect --json "$(FILE)"
+
+clean: ## remove generated outputs (keeps outputs/README.md)
+	find outputs -type f -not -name README.md -delete
+
+distclean: clean ## also remove .venv and caches
+	rm -rf $(VENV) .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

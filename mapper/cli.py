@@ -1,0 +1,110 @@
+"""Command line: a thin layer over the library.
+
+Domain errors (:class:`~mapper.errors.MapperError`) become a one-line message
+on stderr and exit status 2; nothing is written when a command fails.
+
+    python -m mapper build            # all maps and tables into outputs/
+    python -m mapper inspect FILE     # what an Ofcom file holds
+    python -m mapper check            # validate config and inputs, print the audit summary
+    python -m mapper indicators       # list the indicators config.yaml can use
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .errors import MapperError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m mapper", description="Midlands connectivity gap mapper")
+    p.add_argument("--config", default="config.yaml", help="path to config.yaml (default: ./config.yaml)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    b = sub.add_parser("build", help="build every map, table and the audit into outputs/")
+    b.add_argument("--outputs", help="write here instead of outputs_dir from config.yaml")
+    i = sub.add_parser("inspect", help="describe an Ofcom Connected Nations CSV (level, release, measures ...)")
+    i.add_argument("file", help="the CSV file to inspect")
+    i.add_argument("--json", action="store_true", help="print one JSON object (default: readable text)")
+    sub.add_parser("check", help="validate config.yaml and every input without writing outputs")
+    sub.add_parser("indicators", help="list the indicators available to score.indicators")
+    return p
+
+
+def _inspect(args) -> int:
+    from .load.ofcom import inspect_summary, load_ofcom
+
+    summary = inspect_summary(load_ofcom(args.file))
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, sort_keys=False))
+    else:
+        for key, value in summary.items():
+            print(f"{key:18} {value}")
+    return 0
+
+
+def _config(args):
+    from .config import load_config
+    from .score import INDICATORS
+
+    return load_config(args.config, known_indicators=tuple(INDICATORS))
+
+
+def _build(args) -> int:
+    from dataclasses import replace
+
+    from .pipeline import build_frames, render_outputs, write_outputs
+
+    cfg = _config(args)
+    if args.outputs:
+        cfg = replace(cfg, outputs_dir=Path(args.outputs).resolve())
+    t0 = time.perf_counter()
+    print("loading and joining inputs ...", file=sys.stderr)
+    frames = build_frames(cfg)
+    print("rendering maps and tables ...", file=sys.stderr)
+    files = render_outputs(cfg, frames)
+    paths = write_outputs(files, cfg.outputs_dir)
+    for path in paths:
+        print(f"wrote {path}")
+    print(f"done in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    return 0
+
+
+def _check(args) -> int:
+    from .pipeline import build_frames
+
+    frames = build_frames(_config(args))
+    for j in frames.audit.joins:
+        print(f"join {j.name}: matched {j.matched} of {j.left_keys} (left) / {j.right_keys} (right); "
+              f"unmatched left {len(j.unmatched_left)}, right {len(j.unmatched_right)}")
+    for note in frames.audit.notes:
+        print(f"note {note}")
+    for s in frames.sources:
+        if "warning" in s:
+            print(f"warning {s['file']}: {s['warning']}")
+    print("ok: config and inputs are valid")
+    return 0
+
+
+def _indicators(args) -> int:
+    from .score import INDICATORS
+
+    for ind in INDICATORS.values():
+        print(f"{ind.name:22} {ind.label}  [{ind.formula}]")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler = {"build": _build, "inspect": _inspect, "check": _check, "indicators": _indicators}[args.command]
+    try:
+        return handler(args)
+    except MapperError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; outputs were left as they were", file=sys.stderr)
+        return 130

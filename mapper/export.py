@@ -1,0 +1,98 @@
+"""Tables and metadata written next to each map (CSV + JSON sidecar).
+
+CSV layout: one row per area, sorted by rank then code; every indicator as
+numerator count, denominator count and share (0-1); then score, rank and tier.
+Numbers are written with fixed precision so reruns are byte-identical.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+
+from . import __version__
+from .score import INDICATORS, compute_indicators
+
+ID_COLUMNS = {
+    "la": ["code", "name", "region_code", "region_name", "ruc_code", "ruc_name", "urban_rural"],
+    "pcon": ["code", "name", "region_name", "cluster", "highly_rural", "rural", "urban"],
+}
+SCORE_COLUMNS = ["score", "rank", "tier", "tier_label", "rank_in_class", "tier_in_class"]
+
+
+def available_indicators(frame: pd.DataFrame) -> list[str]:
+    """Indicators whose input columns the frame has, in registry order."""
+    return [n for n, ind in INDICATORS.items() if all(c in frame.columns for c in ind.requires)]
+
+
+def table_frame(level, cfg) -> pd.DataFrame:
+    """The published table for a level, as a DataFrame (no geometry)."""
+    frame = pd.DataFrame(level.frame.drop(columns="geometry"))
+    names = available_indicators(frame)
+    frame = compute_indicators(frame, names)
+    cols = [c for c in ID_COLUMNS[level.key] if c in frame.columns] + ["premises", "population"]
+    for n in names:
+        cols += [f"{n}_num", f"{n}_den", f"{n}_share"]
+    cols += SCORE_COLUMNS
+    out = frame[cols].copy()
+    for c in out.columns:
+        if c.endswith("_num") or c.endswith("_den") or c in ("premises", "population"):
+            out[c] = out[c].astype("Float64").round().astype("Int64")
+        elif c.endswith("_share"):
+            out[c] = out[c].astype("float64").round(6)
+        elif c == "score":
+            out[c] = out[c].astype("float64").round(3)
+    out.insert(2, "release", level.coverage.meta.get("release_date"))
+    return out.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue()
+
+
+def level_table(level, cfg) -> str:
+    return _csv(table_frame(level, cfg))
+
+
+def totals_table(level, cfg) -> str:
+    tot = level.totals.copy()
+    keep = ["area"] + [c for c in tot.columns if c in ("premises", "population") or c.endswith(("_num", "_den", "_share"))]
+    tot = tot[keep]
+    for c in tot.columns[1:]:
+        if c.endswith("_share"):
+            tot[c] = tot[c].astype("float64").round(6)
+        else:
+            tot[c] = tot[c].astype("Float64").round().astype("Int64")
+    return _csv(tot)
+
+
+def metadata_json(level, cfg, frames, stem: str) -> str:
+    """Provenance sidecar: sources, release, licences, attribution, method and field list."""
+    meta = {
+        "title": f"{cfg.title}: {level.title}",
+        "table": f"{stem}.csv",
+        "tool_version": __version__,
+        "config_sha256": cfg.sha256,
+        "coverage_release": level.coverage.meta.get("release_date"),
+        "coverage_file": level.coverage.meta.get("file"),
+        "coverage_variant": level.coverage.meta.get("variant"),
+        "attribution": level.attributions,
+        "sources": [{k: r[k] for k in ("file", "title", "publisher", "release", "licence", "sha256")} for r in level.sources],
+        "score": {
+            "indicators": {c.name: {"weight": c.weight, "direction": c.direction} for c in cfg.score.indicators},
+            "normalisation": cfg.score.normalisation,
+            "tiers": {"scheme": cfg.score.tiers.scheme, "k": cfg.score.tiers.k},
+            "min_premises": cfg.score.min_premises,
+            "class_column": level.class_col,
+        },
+        "fields": {
+            f"{n}_num / {n}_den / {n}_share": f"{INDICATORS[n].label}: {INDICATORS[n].formula} "
+            f"(counts are {INDICATORS[n].unit}; share 0-1)"
+            for n in available_indicators(level.frame)
+        },
+    }
+    return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"

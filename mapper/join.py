@@ -1,0 +1,269 @@
+"""Audited joins between coverage, boundaries, lookups and classifications.
+
+Every join goes through :func:`audited_merge`, which records how many keys
+matched on each side and which did not, in an :class:`Audit` that the pipeline
+writes to ``outputs/audit.json``. A join whose *required* side has more
+unmatched keys than ``joins.max_unmatched`` stops the run with a
+:class:`~mapper.errors.JoinError` naming the keys. Nothing is dropped silently:
+rows left out on purpose (e.g. constituencies outside the Midlands) are counted
+in the report with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .errors import JoinError
+
+#: Number of LSOAs (2011) in England, the base of the IMD 2019 ranks and deciles.
+IMD_LSOA_COUNT = 32_844
+#: Households in IMD deciles up to this one count as "deprived" (most deprived 20% nationally).
+DEPRIVED_DECILE_MAX = 2
+
+
+@dataclass
+class JoinReport:
+    name: str
+    left: str
+    right: str
+    left_keys: int
+    right_keys: int
+    matched: int
+    unmatched_left: list[str]
+    unmatched_right: list[str]
+    required: str
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["unmatched_left_count"] = len(self.unmatched_left)
+        d["unmatched_right_count"] = len(self.unmatched_right)
+        d["unmatched_left"] = self.unmatched_left[:50]
+        d["unmatched_right"] = self.unmatched_right[:50]
+        return d
+
+
+@dataclass
+class Audit:
+    """Join reports and other run facts, in the order they happened."""
+
+    joins: list[JoinReport] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    inputs: dict = field(default_factory=dict)
+    totals: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "joins": [j.as_dict() for j in self.joins],
+            "notes": list(self.notes),
+            "inputs": self.inputs,
+            "totals": self.totals,
+        }
+
+
+def audited_merge(
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    *,
+    left_on: str,
+    right_on: str,
+    name: str,
+    left_label: str,
+    right_label: str,
+    audit: Audit,
+    required: str = "both",
+    max_unmatched: int = 0,
+    note: str = "",
+) -> pd.DataFrame:
+    """Left-join ``right`` onto ``left`` and record the match in ``audit``.
+
+    ``required`` says which side's keys must all find a partner: ``"left"``,
+    ``"right"``, ``"both"`` or ``"none"``. Returns a new frame; inputs are not
+    changed. Raises :class:`JoinError` if a required side has more than
+    ``max_unmatched`` unmatched keys.
+    """
+    lk = pd.Index(left[left_on].dropna().astype(str).unique())
+    rk = pd.Index(right[right_on].dropna().astype(str).unique())
+    unmatched_left = sorted(lk.difference(rk))
+    unmatched_right = sorted(rk.difference(lk))
+    report = JoinReport(
+        name=name, left=left_label, right=right_label, left_keys=len(lk), right_keys=len(rk),
+        matched=len(lk.intersection(rk)), unmatched_left=unmatched_left, unmatched_right=unmatched_right,
+        required=required, note=note,
+    )
+    audit.joins.append(report)
+    failures = []
+    if required in ("left", "both") and len(unmatched_left) > max_unmatched:
+        failures.append(f"{len(unmatched_left)} of {len(lk)} {left_label} key(s) have no match in {right_label}: {unmatched_left[:8]}")
+    if required in ("right", "both") and len(unmatched_right) > max_unmatched:
+        failures.append(f"{len(unmatched_right)} of {len(rk)} {right_label} key(s) have no match in {left_label}: {unmatched_right[:8]}")
+    if failures:
+        raise JoinError(
+            f"join '{name}': " + "; ".join(failures)
+            + ". Check that both files use the same geography and boundary year (see outputs/audit.json)"
+        )
+    right = right.rename(columns={right_on: left_on}) if right_on != left_on else right
+    return left.merge(right, how="left", on=left_on, validate="many_to_one")
+
+
+def normalise_name(name: str) -> str:
+    """Key for matching area names across releases ('ABERAVON' vs 'Aberavon', '&' vs 'and')."""
+    text = str(name).casefold().replace("&", " and ")
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(text.split())
+
+
+def resolve_codes_by_name(coverage: pd.DataFrame, boundaries: pd.DataFrame, *, audit: Audit, label: str) -> pd.DataFrame:
+    """Fill ``code`` from boundary names for releases that carry names only (Ofcom 2019).
+
+    Names that match no boundary keep a missing code and are listed in the audit.
+    """
+    lookup = {normalise_name(n): c for c, n in zip(boundaries["code"], boundaries["name"])}
+    out = coverage.copy()
+    keys = out["name"].map(normalise_name)
+    out["code"] = keys.map(lookup).astype("string")
+    matched = int(out["code"].notna().sum())
+    audit.joins.append(JoinReport(
+        name=f"{label}: codes from names", left=label, right="boundary names", left_keys=len(out),
+        right_keys=len(lookup), matched=matched,
+        unmatched_left=sorted(out.loc[out["code"].isna(), "name"].astype(str))[:50],
+        unmatched_right=sorted(set(lookup.values()) - set(out["code"].dropna())),
+        required="right",
+        note="release has constituency names but no codes; matched on normalised names",
+    ))
+    return out
+
+
+def lsoa21_deprivation(
+    lsoa21: pd.DataFrame,
+    lsoa11_lsoa21: pd.DataFrame,
+    imd: pd.DataFrame,
+    domains: pd.DataFrame,
+    population: pd.DataFrame,
+    *,
+    audit: Audit,
+    max_unmatched: int = 0,
+) -> pd.DataFrame:
+    """Bring IMD 2019 (published on LSOA 2011) onto LSOA 2021.
+
+    Through the ONS LSOA11->LSOA21 lookup (``CHGIND``):
+
+    * **U** unchanged: the LSOA21 takes its LSOA11's values.
+    * **S** split (one LSOA11 -> several LSOA21): each child takes the parent's
+      rank and decile; the parent's population is shared equally between its
+      children (an estimate, flagged ``population_estimated``).
+    * **M** merged (several LSOA11 -> one LSOA21): population is the sum of the
+      parents; the rank is the population-weighted mean of the parents' ranks,
+      and the decile is recomputed from that rank on the national scale of
+      32,844 LSOAs.
+
+    Returns one row per LSOA21 code in ``lsoa21`` with ``imd_rank``,
+    ``imd_decile``, ``education_rank``, ``education_decile``, ``population``,
+    ``population_60_plus``, ``imd_change`` (U/S/M) and ``population_estimated``.
+    """
+    look = lsoa11_lsoa21.copy()
+    look["children"] = look.groupby("lsoa11_code")["lsoa21_code"].transform("nunique")
+    look = look[look["lsoa21_code"].isin(set(lsoa21["lsoa21_code"]))]
+    parents = imd.merge(domains, on="lsoa11_code", how="outer").merge(population, on="lsoa11_code", how="outer")
+    joined = audited_merge(
+        look, parents, left_on="lsoa11_code", right_on="lsoa11_code", name="lsoa11_lookup -> imd2019",
+        left_label="LSOA11 codes in the LSOA11->LSOA21 lookup (Midlands LSOA21s)", right_label="IMD 2019 LSOA11 rows",
+        audit=audit, required="left", max_unmatched=max_unmatched,
+        note="IMD 2019 rows whose LSOA11 has no Midlands LSOA21 are not used",
+    )
+    joined["pop_share"] = joined["population"] / joined["children"]
+    joined["pop60_share"] = joined["population_60_plus"] / joined["children"]
+
+    def weighted(group: pd.DataFrame, col: str) -> float:
+        w = group["pop_share"].to_numpy()
+        v = group[col].to_numpy()
+        return float(np.average(v, weights=w)) if w.sum() > 0 else float(np.mean(v))
+
+    rows = []
+    for code, g in joined.groupby("lsoa21_code", sort=True):
+        changes = set(g["change"])
+        single = len(g) == 1
+        rank = float(g["imd_rank"].iloc[0]) if single else weighted(g, "imd_rank")
+        edu = float(g["education_rank"].iloc[0]) if single else weighted(g, "education_rank")
+        rows.append({
+            "lsoa21_code": code,
+            "imd_rank": rank,
+            "imd_decile": float(g["imd_decile"].iloc[0]) if single else rank_to_decile(rank),
+            "education_rank": edu,
+            "education_decile": float(g["education_decile"].iloc[0]) if single else rank_to_decile(edu),
+            "population": float(g["pop_share"].sum()),
+            "population_60_plus": float(g["pop60_share"].sum()),
+            "imd_change": "M" if len(g) > 1 else ("S" if "S" in changes or g["children"].iloc[0] > 1 else "U"),
+            "population_estimated": bool((g["children"] > 1).any()),
+        })
+    dep = pd.DataFrame(rows)
+    out = audited_merge(
+        lsoa21, dep, left_on="lsoa21_code", right_on="lsoa21_code", name="lsoa21 -> imd2019 (via lookup)",
+        left_label="Midlands LSOA21s", right_label="LSOA21s with IMD 2019 via the lookup", audit=audit,
+        required="left", max_unmatched=max_unmatched,
+    )
+    counts = out["imd_change"].value_counts().to_dict()
+    audit.notes.append(
+        "IMD 2019 on LSOA21: "
+        + ", ".join(f"{k}={int(counts.get(k, 0))}" for k in ("U", "S", "M"))
+        + " (U unchanged, S split: parent's rank, population shared equally; M merged: population-weighted rank)"
+    )
+    return out
+
+
+def rank_to_decile(rank: float) -> float:
+    """National IMD decile (1 = most deprived 10%) of an IMD 2019 rank."""
+    return float(min(10, int((rank - 1) // (IMD_LSOA_COUNT / 10)) + 1))
+
+
+def deprivation_counts(lsoa: pd.DataFrame) -> pd.DataFrame:
+    """Per-LSOA people counts used as need indicators (extensive: sum them)."""
+    out = pd.DataFrame({"lsoa21_code": lsoa["lsoa21_code"]})
+    out["population"] = lsoa["population"]
+    out["population_60_plus"] = lsoa["population_60_plus"]
+    out["deprived_population"] = lsoa["population"].where(lsoa["imd_decile"] <= DEPRIVED_DECILE_MAX, 0.0)
+    out["education_deprived_population"] = lsoa["population"].where(lsoa["education_decile"] <= DEPRIVED_DECILE_MAX, 0.0)
+    return out
+
+
+PEOPLE_COUNTS = ("population", "population_60_plus", "deprived_population", "education_deprived_population")
+
+
+def aggregate_people(lsoa_people: pd.DataFrame, lsoa_to_area: pd.DataFrame, area_col: str) -> pd.DataFrame:
+    """Sum people counts from LSOA21 to a larger area (``lsoa_to_area`` maps ``lsoa21_code`` -> ``area_col``)."""
+    merged = lsoa_people.merge(lsoa_to_area[["lsoa21_code", area_col]], on="lsoa21_code", how="inner")
+    summed = merged.groupby(area_col, sort=True)[list(PEOPLE_COUNTS)].sum()
+    summed[list(PEOPLE_COUNTS)] = summed[list(PEOPLE_COUNTS)].round()
+    summed["lsoa_count"] = merged.groupby(area_col, sort=True).size()
+    return summed.reset_index()
+
+
+def lsoa_points_in_areas(lsoa_geo: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, audit: Audit, label: str) -> pd.DataFrame:
+    """Best-fit each LSOA21 to the area containing its representative point.
+
+    Used to bring LSOA-level people counts to constituencies (the 2010-2024
+    constituencies have no official LSOA21 best-fit lookup in the repo). LSOAs
+    whose point falls outside every area are reported in the audit.
+    """
+    pts = gpd.GeoDataFrame(
+        {"lsoa21_code": lsoa_geo["code"].to_numpy()},
+        geometry=lsoa_geo.to_crs(27700).representative_point().to_crs(4326).to_numpy(),
+        crs=4326,
+    )
+    joined = gpd.sjoin(pts, areas[["code", "geometry"]], how="left", predicate="within")
+    joined = joined.sort_values(["lsoa21_code", "code"]).drop_duplicates("lsoa21_code")
+    out = pd.DataFrame({"lsoa21_code": joined["lsoa21_code"].to_numpy(), "area_code": joined["code"].to_numpy()})
+    unmatched = sorted(out.loc[out["area_code"].isna(), "lsoa21_code"])
+    audit.joins.append(JoinReport(
+        name=f"lsoa21 points -> {label}", left="LSOA21 representative points", right=f"{label} polygons",
+        left_keys=len(out), right_keys=len(areas), matched=len(out) - len(unmatched),
+        unmatched_left=unmatched, unmatched_right=sorted(set(areas["code"]) - set(out["area_code"].dropna())),
+        required="none",
+        note="best fit by representative point; unmatched LSOAs lie outside the Midlands constituency set",
+    ))
+    return out.dropna(subset=["area_code"])

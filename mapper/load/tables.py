@@ -1,0 +1,70 @@
+"""Read lookup, classification and deprivation CSVs through column alias maps."""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .._io import read_text
+from ..errors import SchemaError
+from .values import parse_numeric
+
+
+@lru_cache(maxsize=1)
+def schemas() -> dict:
+    """All table schemas from ``table_schemas.yaml``."""
+    return yaml.safe_load(resources.files(__package__).joinpath("table_schemas.yaml").read_text("utf-8"))
+
+
+def _norm(header: str) -> str:
+    return " ".join(header.replace("\ufeff", "").split()).casefold()
+
+
+def read_table(path: str | Path, schema: str, *, key: str | None = None) -> pd.DataFrame:
+    """Read ``path`` and return only the schema's columns, renamed to canonical names.
+
+    ``key`` names a canonical column that must be unique and never blank.
+    Raises :class:`SchemaError` naming the file and the missing columns.
+    """
+    path = Path(path)
+    spec = schemas()[schema]
+    text, _ = read_text(path)
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise SchemaError(f"{path}: the file is empty; expected a '{schema}' table with a header row")
+    header = [h.strip() for h in rows[0]]
+    normed = {_norm(h): i for i, h in enumerate(header)}
+    picks: dict[str, int] = {}
+    missing = []
+    for canonical, spellings in spec["columns"].items():
+        idx = next((normed[_norm(s)] for s in spellings if _norm(s) in normed), None)
+        if idx is None:
+            missing.append(f"{canonical} (one of {spellings})")
+        else:
+            picks[canonical] = idx
+    if missing:
+        raise SchemaError(f"{path}: missing column(s) for a '{schema}' table: {'; '.join(missing)}")
+    body = rows[1:]
+    for i, row in enumerate(body):
+        if len(row) != len(header):
+            raise SchemaError(f"{path}: line {i + 2} has {len(row)} fields but the header has {len(header)}")
+    frame = pd.DataFrame({c: pd.Series([r[i].strip() for r in body], dtype="string") for c, i in picks.items()})
+    for c in spec.get("numeric", []):
+        frame[c] = parse_numeric(frame[c], path=path, column=header[picks[c]])[0]
+    if key is not None:
+        blank = frame[key].fillna("") == ""
+        if blank.any():
+            raise SchemaError(f"{path}: line {int(blank.to_numpy().argmax()) + 2}: blank {header[picks[key]]}")
+        dup = frame[key].duplicated(keep=False)
+        if dup.any():
+            raise SchemaError(
+                f"{path}: {header[picks[key]]} value(s) {sorted(frame.loc[dup, key].unique())[:5]} appear more than once"
+            )
+    frame.attrs["source"] = str(path)
+    return frame

@@ -1,0 +1,271 @@
+"""Wire the stages together: load -> join -> score -> render, for ``make maps``.
+
+:func:`build_frames` returns the scored local-authority and constituency
+frames plus the audit, without writing anything; :func:`build` renders every
+output in memory, then writes them into ``outputs/`` in one step (each file
+via a temporary file and an atomic rename), so a failed run leaves the
+previous outputs as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from . import __version__
+from ._io import atomic_write_bytes
+from .config import Config
+from .errors import JoinError, MapperError
+from .join import (
+    PEOPLE_COUNTS, Audit, aggregate_people, audited_merge, deprivation_counts, lsoa21_deprivation,
+    lsoa_points_in_areas, resolve_codes_by_name,
+)
+from .load.geo import read_boundaries
+from .load.ofcom import OfcomTable, load_ofcom
+from .load.tables import read_table
+from .score import INDICATORS, score_areas, totals
+from .sources import attributions, describe, load_registry
+
+log = logging.getLogger(__name__)
+
+#: Inputs behind the LSOA21 people counts used by every level.
+LSOA_INPUTS = ("lsoa_boundaries", "lsoa_lad_lookup", "lsoa11_lsoa21_lookup", "lsoa_ruc", "imd", "imd_domains", "imd_population")
+
+#: Count columns carried from the coverage file into every output table.
+RECONCILED = ("premises", "gigabit_n", "below_uso_n", "unable_30_n")
+
+
+@dataclass
+class Level:
+    """One geography, scored, with what the renderers need to describe it."""
+
+    key: str                   # "la" or "pcon"
+    title: str                 # "Local authorities"
+    frame: gpd.GeoDataFrame    # one row per area, scored
+    totals: pd.DataFrame       # regions (if known) + Midlands, shares from summed counts
+    coverage: OfcomTable
+    class_col: str
+    class_label: str
+    input_keys: tuple[str, ...] = ()
+    sources: list[dict] | None = None
+    attributions: list[str] | None = None
+
+
+@dataclass
+class Frames:
+    la: Level
+    pcon: Level
+    audit: Audit
+    sources: list[dict]
+    attributions: list[str]
+
+
+def _coverage_in_area(table: OfcomTable, wanted: set[str], *, label: str, audit: Audit) -> pd.DataFrame:
+    """Keep only the study area's rows of a (possibly national) coverage file, and say so."""
+    data = table.data
+    keep = data["code"].isin(wanted)
+    audit.notes.append(
+        f"{label} ({table.meta['file']}): kept {int(keep.sum())} of {len(data)} rows inside the study area; "
+        f"{int((~keep).sum())} rows are outside it"
+    )
+    return data.loc[keep].reset_index(drop=True)
+
+
+def _lsoa_frame(cfg: Config, audit: Audit) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    lad_region = read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")
+    study_lads = set(lad_region.loc[lad_region["region_code"].isin(cfg.regions), "lad_code"])
+    lsoa_lad = read_table(cfg.inputs["lsoa_lad_lookup"], "lsoa21_lad", key="lsoa21_code")
+    lsoa_lad = lsoa_lad[lsoa_lad["lad_code"].isin(study_lads)].reset_index(drop=True)
+    code_f, name_f = cfg.boundary_fields["lsoa"]
+    geo = read_boundaries(cfg.inputs["lsoa_boundaries"], code_f, name_f)
+    ruc = read_table(cfg.inputs["lsoa_ruc"], "ruc21", key="code").rename(columns={"code": "lsoa21_code"})
+    lsoa = audited_merge(
+        lsoa_lad, geo[["code"]].rename(columns={"code": "lsoa21_code"}).assign(has_boundary=True),
+        left_on="lsoa21_code", right_on="lsoa21_code", name="lsoa21 lookup -> lsoa21 boundaries",
+        left_label="LSOA21s in the study area's LADs", right_label="LSOA21 boundaries", audit=audit,
+        required="left", max_unmatched=cfg.max_unmatched,
+    )
+    lsoa = audited_merge(
+        lsoa, ruc, left_on="lsoa21_code", right_on="lsoa21_code", name="lsoa21 -> RUC21",
+        left_label="study-area LSOA21s", right_label="RUC21 LSOA21 rows", audit=audit, required="left",
+        max_unmatched=cfg.max_unmatched,
+    )
+    lsoa = lsoa21_deprivation(
+        lsoa,
+        read_table(cfg.inputs["lsoa11_lsoa21_lookup"], "lsoa11_lsoa21"),
+        read_table(cfg.inputs["imd"], "imd", key="lsoa11_code"),
+        read_table(cfg.inputs["imd_domains"], "imd_domains", key="lsoa11_code"),
+        read_table(cfg.inputs["imd_population"], "imd_population", key="lsoa11_code"),
+        audit=audit, max_unmatched=cfg.max_unmatched,
+    )
+    geo = geo[geo["code"].isin(set(lsoa["lsoa21_code"]))]
+    return lsoa, geo
+
+
+def _la_level(cfg: Config, audit: Audit, lsoa: pd.DataFrame, people: pd.DataFrame) -> Level:
+    table = load_ofcom(cfg.inputs["la_coverage"])
+    if table.level != "laua" or table.meta["product"] != "fixed_coverage":
+        raise MapperError(f"{cfg.inputs['la_coverage']}: inputs.la_coverage must be a local-authority fixed coverage file, "
+                          f"but this one is {table.meta['product']} at level {table.level}")
+    lad_region = read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")
+    lad_region = lad_region[lad_region["region_code"].isin(cfg.regions)]
+    coverage = _coverage_in_area(table, set(lad_region["lad_code"]), label="LA coverage", audit=audit)
+    code_f, name_f = cfg.boundary_fields["la"]
+    geo = read_boundaries(cfg.inputs["la_boundaries"], code_f, name_f)
+    geo = geo[geo["code"].isin(set(lad_region["lad_code"]))]
+    frame = audited_merge(
+        geo.rename(columns={"name": "boundary_name"}), coverage, left_on="code", right_on="code",
+        name="LAD24 boundaries <-> LA coverage", left_label="LAD24 boundaries", right_label=f"coverage rows ({table.meta['file']})",
+        audit=audit, required="both", max_unmatched=cfg.max_unmatched,
+    )
+    frame = audited_merge(
+        frame, lad_region.rename(columns={"lad_code": "code"})[["code", "region_code", "region_name"]],
+        left_on="code", right_on="code", name="LAD24 -> region", left_label="study-area LADs",
+        right_label="LAD24->region lookup", audit=audit, required="both", max_unmatched=cfg.max_unmatched,
+    )
+    ruc = read_table(cfg.inputs["la_ruc"], "ruc21", key="code")
+    ruc = ruc[ruc["code"].isin(set(frame["code"]))]
+    frame = audited_merge(
+        frame, ruc, left_on="code", right_on="code", name="LAD24 -> RUC21", left_label="study-area LADs",
+        right_label="RUC21 LAD24 rows", audit=audit, required="both", max_unmatched=cfg.max_unmatched,
+    )
+    la_people = aggregate_people(people, lsoa[["lsoa21_code", "lad_code"]], "lad_code").rename(columns={"lad_code": "code"})
+    frame = audited_merge(
+        frame, la_people, left_on="code", right_on="code", name="LAD24 <- LSOA21 people counts",
+        left_label="study-area LADs", right_label="LADs of study-area LSOA21s", audit=audit, required="both",
+        max_unmatched=cfg.max_unmatched,
+    )
+    frame["name"] = frame["name"].fillna(frame["boundary_name"])
+    frame = frame.drop(columns=["boundary_name"])
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=geo.crs)
+    scored = score_areas(frame, cfg.score, class_col="urban_rural", source_label=str(cfg.inputs["la_coverage"]))
+    scored = gpd.GeoDataFrame(scored.sort_values("code").reset_index(drop=True), geometry="geometry", crs=geo.crs)
+    count_cols = _count_columns(scored)
+    tot = totals(scored, count_cols, by="region_name")
+    _reconcile(table, coverage, tot, audit)
+    return Level("la", "Local authorities", scored, tot, table, "urban_rural", "Rural-urban (RUC 2021)",
+                 ("la_coverage", "la_boundaries", "lad_region_lookup", "la_ruc", *LSOA_INPUTS))
+
+
+def _pcon_level(cfg: Config, audit: Audit, lsoa: pd.DataFrame, lsoa_geo: gpd.GeoDataFrame, people: pd.DataFrame) -> Level:
+    table = load_ofcom(cfg.inputs["pcon_coverage"])
+    if table.level != "parl_const" or table.meta["product"] != "fixed_coverage":
+        raise MapperError(f"{cfg.inputs['pcon_coverage']}: inputs.pcon_coverage must be a constituency fixed coverage file, "
+                          f"but this one is {table.meta['product']} at level {table.level}")
+    code_f, name_f = cfg.boundary_fields["pcon"]
+    geo = read_boundaries(cfg.inputs["pcon_boundaries"], code_f, name_f)
+    data = table.data
+    if table.meta["name_only"]:
+        data = resolve_codes_by_name(data, geo, audit=audit, label=f"constituency coverage ({table.meta['file']})")
+        table = OfcomTable(data, table.meta)
+    coverage = _coverage_in_area(table, set(geo["code"]), label="constituency coverage", audit=audit)
+    frame = audited_merge(
+        geo.rename(columns={"name": "boundary_name"}), coverage, left_on="code", right_on="code",
+        name="PCON21 boundaries <-> constituency coverage", left_label="Midlands PCON21 boundaries",
+        right_label=f"coverage rows ({table.meta['file']})", audit=audit, required="left", max_unmatched=cfg.max_unmatched,
+    )
+    rural = read_table(cfg.inputs["pcon_rurality"], "pcon_rurality", key="code").drop(columns=["name"])
+    rural = rural[rural["code"].isin(set(frame["code"]))]
+    frame = audited_merge(
+        frame, rural, left_on="code", right_on="code", name="PCON21 -> mySociety rurality",
+        left_label="Midlands constituencies", right_label="mySociety constituency classification", audit=audit,
+        required="both", max_unmatched=cfg.max_unmatched,
+    )
+    assign = lsoa_points_in_areas(lsoa_geo, geo, audit=audit, label="PCON21")
+    pcon_people = aggregate_people(people, assign, "area_code").rename(columns={"area_code": "code"})
+    frame = audited_merge(
+        frame, pcon_people, left_on="code", right_on="code", name="PCON21 <- LSOA21 people counts",
+        left_label="Midlands constituencies", right_label="constituencies holding LSOA21 points", audit=audit,
+        required="left", max_unmatched=cfg.max_unmatched,
+    )
+    # Region of each constituency: the region holding most of its (LSOA-point) population.
+    lad_region = read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")
+    pts = assign.merge(lsoa[["lsoa21_code", "lad_code", "population"]], on="lsoa21_code").merge(
+        lad_region[["lad_code", "region_name"]], on="lad_code")
+    major = (pts.groupby(["area_code", "region_name"])["population"].sum().reset_index()
+             .sort_values(["area_code", "population", "region_name"], ascending=[True, False, True])
+             .drop_duplicates("area_code").rename(columns={"area_code": "code"})[["code", "region_name"]])
+    frame = frame.merge(major, on="code", how="left")
+    frame["name"] = frame["boundary_name"]  # boundary names are mixed case in every release
+    frame = frame.drop(columns=["boundary_name"])
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=geo.crs)
+    scored = score_areas(frame, cfg.score, class_col="cluster", source_label=str(cfg.inputs["pcon_coverage"]))
+    scored = gpd.GeoDataFrame(scored.sort_values("code").reset_index(drop=True), geometry="geometry", crs=geo.crs)
+    tot = totals(scored, _count_columns(scored), by="region_name")
+    return Level("pcon", "Westminster constituencies (2010-2024 boundaries)", scored, tot, table, "cluster",
+                 "Urban-rural (mySociety composite)",
+                 ("pcon_coverage", "pcon_boundaries", "pcon_rurality", "lad_region_lookup", *LSOA_INPUTS))
+
+
+def _count_columns(frame: pd.DataFrame) -> list[str]:
+    base = [c for c in frame.columns if c.endswith("_n") or c in ("premises", "matched_premises")]
+    people = [c for c in PEOPLE_COUNTS if c in frame.columns]
+    inds = [c for c in frame.columns if c.endswith("_num") or c.endswith("_den")]
+    return base + people + inds
+
+
+def _reconcile(table: OfcomTable, coverage: pd.DataFrame, tot: pd.DataFrame, audit: Audit) -> None:
+    """Midlands totals in the outputs must equal the sums over the raw file's study-area rows exactly."""
+    midlands = tot.iloc[-1]
+    checks = {}
+    for col in RECONCILED:
+        if col not in coverage:
+            continue
+        raw_sum = int(coverage[col].sum())
+        out_sum = int(midlands[col])
+        checks[col] = {"raw_file": raw_sum, "outputs": out_sum, "equal": raw_sum == out_sum}
+    audit.totals[f"reconciliation:{table.meta['file']}"] = checks
+    bad = [c for c, v in checks.items() if not v["equal"]]
+    if bad:
+        raise JoinError(f"{table.meta['file']}: Midlands totals of {bad} differ from the raw file; rows were lost in a join")
+
+
+def build_frames(cfg: Config) -> Frames:
+    """Load, join and score every geography. Writes nothing."""
+    audit = Audit()
+    lsoa, lsoa_geo = _lsoa_frame(cfg, audit)
+    people = deprivation_counts(lsoa)
+    la = _la_level(cfg, audit, lsoa, people)
+    pcon = _pcon_level(cfg, audit, lsoa, lsoa_geo, people)
+    registry = load_registry(cfg.root)
+    records = describe(sorted(cfg.inputs.values()), cfg.root, registry)
+    by_path = dict(zip(sorted(cfg.inputs.values()), records))
+    for level in (la, pcon):
+        level.sources = [by_path[p] for p in sorted({cfg.inputs[k] for k in level.input_keys})]
+        level.attributions = attributions(level.sources, registry)
+    audit.inputs = {r["file"]: {k: r[k] for k in ("sha256", "bytes", "release", "licence")} for r in records}
+    return Frames(la, pcon, audit, records, attributions(records, registry))
+
+
+def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
+    """Every output file's bytes, keyed by file name. Pure: writes nothing."""
+    from .render import render_map
+    from .export import level_table, metadata_json, totals_table
+
+    files: dict[str, bytes] = {}
+    for level, stem in ((frames.la, "midlands_la_priority"), (frames.pcon, "midlands_constituency_priority")):
+        files[f"{stem}.csv"] = level_table(level, cfg).encode("utf-8")
+        files[f"{stem}_totals.csv"] = totals_table(level, cfg).encode("utf-8")
+        files[f"{stem}.meta.json"] = metadata_json(level, cfg, frames, stem).encode("utf-8")
+        files[f"{stem}.html"] = render_map(level, cfg, frames).encode("utf-8")
+    audit = frames.audit.as_dict()
+    audit["tool_version"] = __version__
+    audit["config_sha256"] = cfg.sha256
+    files["audit.json"] = (json.dumps(audit, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    return files
+
+
+def write_outputs(files: dict[str, bytes], outputs_dir: Path) -> list[Path]:
+    """Write every file atomically; nothing is written unless all were rendered."""
+    return [atomic_write_bytes(outputs_dir / name, data) for name, data in sorted(files.items())]
+
+
+def build(cfg: Config) -> list[Path]:
+    frames = build_frames(cfg)
+    files = render_outputs(cfg, frames)
+    return write_outputs(files, cfg.outputs_dir)

@@ -1,0 +1,226 @@
+"""Indicators, composite score, ranks and tiers.
+
+Every indicator is a **share built from counts**: a numerator count and a
+denominator count, both extensive (they add up across areas), and the share
+``numerator / denominator`` is intensive (it never adds up or averages; for a
+larger area, sum the counts and divide again). Functions here take a frame and
+return a new one; they never change their input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import mapclassify
+import numpy as np
+import pandas as pd
+
+from .config import ScoreConfig
+from .errors import ConfigError
+
+INSUFFICIENT = "Insufficient data"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A need indicator: numerator / denominator, both counts."""
+
+    name: str
+    label: str
+    numerator_label: str
+    formula: str
+    denominator: str
+    unit: str
+    requires: tuple[str, ...]
+    numerator: Callable[[pd.DataFrame], pd.Series]
+    source: str
+
+
+def _col(name: str) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda d: d[name].astype("Float64")
+
+
+def _without(have: str) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda d: d["premises"].astype("Float64") - d[have].astype("Float64")
+
+
+OFCOM = "Ofcom Connected Nations fixed coverage"
+IMD = "English Indices of Deprivation 2019 (MHCLG), brought to LSOA 2021"
+
+INDICATORS: dict[str, Indicator] = {
+    i.name: i
+    for i in (
+        Indicator("no_gigabit", "Premises without gigabit-capable broadband", "premises without gigabit",
+                  "(All Premises - Number of premises with Gigabit availability) / All Premises",
+                  "premises", "premises", ("premises", "gigabit_n"), _without("gigabit_n"), OFCOM),
+        Indicator("below_uso", "Premises below the USO (no decent broadband)", "premises below the USO",
+                  "Number of premises below the USO / All Premises",
+                  "premises", "premises", ("premises", "below_uso_n"), _col("below_uso_n"), OFCOM),
+        Indicator("unable_30", "Premises unable to get 30 Mbit/s", "premises unable to get 30 Mbit/s",
+                  "Number of premises unable to receive 30Mbit/s / All Premises",
+                  "premises", "premises", ("premises", "unable_30_n"), _col("unable_30_n"), OFCOM),
+        Indicator("unable_10", "Premises unable to get 10 Mbit/s", "premises unable to get 10 Mbit/s",
+                  "Number of premises unable to receive 10Mbit/s / All Premises",
+                  "premises", "premises", ("premises", "unable_10_n"), _col("unable_10_n"), OFCOM),
+        Indicator("no_full_fibre", "Premises without full fibre", "premises without full fibre",
+                  "(All Premises - Number of premises with Full Fibre availability) / All Premises",
+                  "premises", "premises", ("premises", "full_fibre_n"), _without("full_fibre_n"), OFCOM),
+        Indicator("no_superfast", "Premises without superfast broadband", "premises without superfast",
+                  "(All Premises - Number of premises with SFBB availability) / All Premises",
+                  "premises", "premises", ("premises", "sfbb_n"), _without("sfbb_n"), OFCOM),
+        Indicator("deprived_population", "People in the 20% most deprived LSOAs (IMD 2019)",
+                  "people in IMD deciles 1-2", "population of LSOAs in IMD deciles 1-2 / population (mid-2015)",
+                  "population", "people", ("population", "deprived_population"), _col("deprived_population"), IMD),
+        Indicator("education_deprived", "People in the 20% most education-deprived LSOAs",
+                  "people in Education, Skills and Training deciles 1-2",
+                  "population of LSOAs in Education, Skills and Training deciles 1-2 / population",
+                  "population", "people", ("population", "education_deprived_population"),
+                  _col("education_deprived_population"), IMD),
+        Indicator("older_population", "People aged 60 and over", "people aged 60+",
+                  "Older population aged 60 and over / total population (mid-2015)",
+                  "population", "people", ("population", "population_60_plus"), _col("population_60_plus"), IMD),
+    )
+}
+
+
+def compute_indicators(frame: pd.DataFrame, names: list[str] | tuple[str, ...], *, source_label: str = "input") -> pd.DataFrame:
+    """Return a copy of ``frame`` with ``<ind>_num``, ``<ind>_den`` and ``<ind>_share`` per indicator.
+
+    Shares are missing where the denominator is 0 or missing, never 0.
+
+    >>> df = pd.DataFrame({"premises": [100, 50], "gigabit_n": [80, 50]})
+    >>> compute_indicators(df, ["no_gigabit"])["no_gigabit_share"].tolist()
+    [0.2, 0.0]
+    """
+    out = frame.copy()
+    for name in names:
+        ind = INDICATORS[name]
+        missing = [c for c in ind.requires if c not in out.columns]
+        if missing:
+            raise ConfigError(
+                f"indicator '{name}' needs column(s) {missing}, which {source_label} does not have; "
+                "remove it from score.indicators or use a release that publishes it"
+            )
+        num = ind.numerator(out)
+        den = out[ind.denominator].astype("Float64")
+        out[f"{name}_num"] = num
+        out[f"{name}_den"] = den
+        share = (num / den.where(den > 0)).astype("float64")
+        out[f"{name}_share"] = share
+    return out
+
+
+def normalise(values: pd.Series, method: str) -> pd.Series:
+    """Put an indicator share on a common scale (a new Series; NaN stays NaN).
+
+    * ``minmax``: (x - min) / (max - min), 0 when all values are equal.
+    * ``rank``: percentile rank in (0, 1], ties share the average rank.
+    * ``zscore``: (x - mean) / standard deviation (population), 0 when constant.
+
+    >>> normalise(pd.Series([1.0, 2.0, 3.0]), "minmax").tolist()
+    [0.0, 0.5, 1.0]
+    """
+    x = values.astype("float64")
+    if method == "minmax":
+        lo, hi = x.min(), x.max()
+        return (x - lo) / (hi - lo) if hi > lo else x * 0.0
+    if method == "rank":
+        return x.rank(method="average", pct=True)
+    if method == "zscore":
+        sd = x.std(ddof=0)
+        return (x - x.mean()) / sd if sd > 0 else x * 0.0
+    raise ConfigError(f"unknown normalisation {method!r}; choose minmax, rank or zscore")
+
+
+def composite(frame: pd.DataFrame, cfg: ScoreConfig) -> pd.Series:
+    """Weighted mean of normalised indicator shares, on a 0-100 scale (100 = most need)."""
+    weights = np.array([c.weight for c in cfg.indicators], dtype=float)
+    weights = weights / weights.sum()
+    parts = []
+    for choice in cfg.indicators:
+        z = normalise(frame[f"{choice.name}_share"], cfg.normalisation)
+        if choice.direction == "reverse":
+            z = -z if cfg.normalisation == "zscore" else 1.0 - z
+        parts.append(z.to_numpy())
+    raw = np.column_stack(parts) @ weights if parts else np.zeros(len(frame))
+    raw = pd.Series(raw, index=frame.index)
+    if cfg.normalisation == "zscore":  # unbounded: rescale the composite to 0-100
+        lo, hi = raw.min(), raw.max()
+        raw = (raw - lo) / (hi - lo) if hi > lo else raw * 0.0
+    return raw * 100.0
+
+
+def assign_tiers(score: pd.Series, cfg: ScoreConfig) -> pd.Series:
+    """Tier 1 (highest priority) .. k from the score; missing score -> 0 (insufficient)."""
+    tiers = pd.Series(0, index=score.index, dtype="int64")
+    valid = score.dropna()
+    if valid.empty:
+        return tiers
+    k = cfg.tiers.k
+    values = valid.to_numpy()
+    if cfg.tiers.scheme == "fixed":
+        bins = np.digitize(values, cfg.tiers.thresholds, right=False)  # 0 .. k-1, low to high
+    else:
+        k_eff = max(1, min(k, len(np.unique(values))))
+        if k_eff == 1:
+            bins = np.zeros(len(values), dtype=int)
+        elif cfg.tiers.scheme == "quantiles":
+            bins = mapclassify.Quantiles(values, k=k_eff).yb
+        else:
+            bins = mapclassify.FisherJenks(values, k=k_eff).yb
+        bins = bins + (k - k_eff)  # keep tier 1 for the top class when k is reduced
+    tiers.loc[valid.index] = k - np.asarray(bins, dtype=int)
+    return tiers
+
+
+def score_areas(frame: pd.DataFrame, cfg: ScoreConfig, *, class_col: str | None, source_label: str = "input") -> pd.DataFrame:
+    """Indicators, score, rank and tier, overall and within ``class_col``.
+
+    Returns a new frame with ``score`` (0-100), ``rank`` (1 = highest need),
+    ``tier`` (1 = highest priority, 0 = insufficient data), ``tier_label``,
+    and, when ``class_col`` is given, ``rank_in_class`` and ``tier_in_class``.
+    Areas with fewer than ``cfg.min_premises`` premises, or a missing share,
+    are "Insufficient data": no score, rank or tier.
+    """
+    names = [c.name for c in cfg.indicators]
+    out = compute_indicators(frame, names, source_label=source_label)
+    shares = out[[f"{n}_share" for n in names]]
+    premises = out["premises"].astype("float64") if "premises" in out else pd.Series(np.inf, index=out.index)
+    sufficient = shares.notna().all(axis=1) & (premises.fillna(0) >= cfg.min_premises)
+    score = pd.Series(np.nan, index=out.index)
+    if sufficient.any():
+        score.loc[sufficient] = composite(out.loc[sufficient], cfg)
+    out["score"] = score
+    out["rank"] = score.rank(ascending=False, method="min").astype("Int64")
+    out["tier"] = assign_tiers(score, cfg)
+    out["tier_label"] = out["tier"].map(lambda t: f"Tier {t}" if t > 0 else INSUFFICIENT)
+    if class_col is not None:
+        out["rank_in_class"] = score.groupby(out[class_col]).rank(ascending=False, method="min").astype("Int64")
+        tiers = pd.Series(0, index=out.index, dtype="int64")
+        for _, idx in out.groupby(class_col).groups.items():
+            tiers.loc[idx] = assign_tiers(score.loc[idx], cfg)
+        out["tier_in_class"] = tiers
+    return out
+
+
+def totals(frame: pd.DataFrame, count_cols: list[str], *, by: str | None, label: str = "Midlands") -> pd.DataFrame:
+    """Sum counts per group (and overall), then recompute every share from the sums.
+
+    Returns one row per group plus a final ``label`` row for the whole frame.
+    Shares are never averaged: ``<ind>_share = sum(<ind>_num) / sum(<ind>_den)``.
+    """
+    pieces = []
+    if by is not None:
+        grouped = frame.groupby(by, sort=True)[count_cols].sum(min_count=1).reset_index().rename(columns={by: "area"})
+        pieces.append(grouped)
+    overall = frame[count_cols].sum(min_count=1).to_frame().T
+    overall.insert(0, "area", label)
+    pieces.append(overall)
+    out = pd.concat(pieces, ignore_index=True)
+    for c in count_cols:
+        if c.endswith("_num"):
+            name = c.removesuffix("_num")
+            den = out[f"{name}_den"].astype("float64")
+            out[f"{name}_share"] = out[c].astype("float64") / den.where(den > 0)
+    return out

@@ -1,0 +1,62 @@
+"""Shared fixtures. Real data comes from the repository's data/ and boundaries/."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+TESTDATA = Path(__file__).resolve().parent / "data"
+LA_FILE = DATA / "ofcom/laua/202507_fixed_laua_coverage_r01_midlands.csv"
+LA_RES_FILE = DATA / "ofcom/laua/202507_fixed_laua_res_coverage_r01_midlands.csv"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests skip without Chromium, with the reason; under CI=true they must run."""
+    from _browser import find_browser
+
+    browser, driver = find_browser()
+    if browser and driver:
+        return
+    reason = "headless Chromium not found: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
+    for item in items:
+        if "browser" in item.keywords:
+            if os.environ.get("CI", "").lower() == "true":
+                item.add_marker(pytest.mark.usefixtures("_require_browser_in_ci"))
+            else:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def _require_browser_in_ci():
+    pytest.fail("CI=true but chromium/chromedriver are missing; .ci/run should have installed them")
+
+
+@pytest.fixture(scope="session")
+def cfg():
+    from mapper.config import load_config
+    from mapper.score import INDICATORS
+
+    return load_config(ROOT / "config.yaml", known_indicators=tuple(INDICATORS))
+
+
+@pytest.fixture(scope="session")
+def frames(cfg):
+    from mapper.pipeline import build_frames
+
+    return build_frames(cfg)
+
+
+@pytest.fixture(scope="session")
+def built(cfg, frames, tmp_path_factory):
+    """Every output of the default build, written to a temporary outputs folder."""
+    from mapper.pipeline import render_outputs, write_outputs
+
+    out = tmp_path_factory.mktemp("outputs")
+    files = render_outputs(replace(cfg, outputs_dir=out), frames)
+    write_outputs(files, out)
+    return out
