@@ -11,6 +11,7 @@ in the report with the reason.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -218,7 +219,7 @@ def lsoa21_deprivation(
 
 def rank_to_decile(rank: float) -> float:
     """National IMD decile (1 = most deprived 10%) of an IMD 2019 rank."""
-    return float(min(10, int((rank - 1) // (IMD_LSOA_COUNT / 10)) + 1))
+    return float(min(10, max(1, math.ceil(rank * 10 / IMD_LSOA_COUNT))))
 
 
 def deprivation_counts(lsoa: pd.DataFrame) -> pd.DataFrame:

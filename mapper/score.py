@@ -9,6 +9,7 @@ return a new one; they never change their input.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -165,10 +166,12 @@ def assign_tiers(score: pd.Series, cfg: ScoreConfig) -> pd.Series:
         k_eff = max(1, min(k, len(np.unique(values))))
         if k_eff == 1:
             bins = np.zeros(len(values), dtype=int)
-        elif cfg.tiers.scheme == "quantiles":
-            bins = mapclassify.Quantiles(values, k=k_eff).yb
         else:
-            bins = mapclassify.FisherJenks(values, k=k_eff).yb
+            with warnings.catch_warnings():  # ties may merge classes; mapclassify warns, we keep tier numbers
+                warnings.simplefilter("ignore", UserWarning)
+                classifier = mapclassify.Quantiles if cfg.tiers.scheme == "quantiles" else mapclassify.FisherJenks
+                fitted = classifier(values, k=k_eff)
+            bins, k_eff = fitted.yb, fitted.k
         bins = bins + (k - k_eff)  # keep tier 1 for the top class when k is reduced
     tiers.loc[valid.index] = k - np.asarray(bins, dtype=int)
     return tiers

@@ -1,0 +1,137 @@
+"""End to end on the real data shipped in the repo: joins, reconciliation, outputs."""
+
+import csv
+import io
+import json
+import re
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from conftest import LA_FILE, ROOT
+from mapper.errors import JoinError
+from mapper.pipeline import build_frames, render_outputs
+
+
+def read_csv(path):
+    return pd.read_csv(path, dtype={"code": str})
+
+
+def test_la_join_audit_all_matched(frames):
+    joins = {j.name: j for j in frames.audit.joins}
+    la = joins["LAD24 boundaries <-> LA coverage"]
+    assert (la.left_keys, la.right_keys, la.matched, la.unmatched_left, la.unmatched_right) == (65, 65, 65, [], [])
+    pc = joins["PCON21 boundaries <-> constituency coverage"]
+    assert (pc.left_keys, pc.matched) == (105, 105)
+    assert joins["lsoa21 -> imd2019 (via lookup)"].matched == 6420
+    assert joins["lsoa21 points -> PCON21"].matched == 6420
+    assert any("kept 105 of 650 rows" in n for n in frames.audit.notes)
+
+
+def test_midlands_totals_reconcile_exactly_with_raw_file(built):
+    with open(LA_FILE, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    raw = {
+        "premises": sum(int(r["All Premises"]) for r in rows),
+        "gigabit": sum(int(r["Number of premises with Gigabit availability"]) for r in rows),
+        "uso": sum(int(r["Number of premises below the USO"]) for r in rows),
+        "u30": sum(int(r["Number of premises unable to receive 30Mbit/s"]) for r in rows),
+    }
+    assert raw["premises"] == 5_101_207
+    tot = read_csv(built / "midlands_la_priority_totals.csv").set_index("area").loc["Midlands"]
+    assert tot["premises"] == raw["premises"]
+    assert tot["no_gigabit_num"] == raw["premises"] - raw["gigabit"]
+    assert tot["below_uso_num"] == raw["uso"]
+    assert tot["unable_30_num"] == raw["u30"]
+    assert tot["no_gigabit_share"] == pytest.approx((raw["premises"] - raw["gigabit"]) / raw["premises"], abs=1e-6)
+    table = read_csv(built / "midlands_la_priority.csv")
+    assert table["premises"].sum() == raw["premises"]
+    regions = read_csv(built / "midlands_la_priority_totals.csv").set_index("area")
+    assert regions.loc[["East Midlands", "West Midlands"], "premises"].sum() == raw["premises"]
+    audit = json.loads((built / "audit.json").read_text("utf-8"))
+    rec = audit["totals"]["reconciliation:202507_fixed_laua_coverage_r01_midlands.csv"]
+    assert all(v["equal"] for v in rec.values())
+
+
+def test_tables_contract(built):
+    la = read_csv(built / "midlands_la_priority.csv")
+    pc = read_csv(built / "midlands_constituency_priority.csv")
+    assert len(la) == 65 and la["code"].is_unique and len(pc) == 105 and pc["code"].is_unique
+    for t in (la, pc):
+        shares = t[[c for c in t.columns if c.endswith("_share")]]
+        assert ((shares >= 0) & (shares <= 1)).all().all()
+        assert t["score"].between(0, 100).all() and sorted(t["rank"]) == list(range(1, len(t) + 1))
+        assert set(t["tier"]) == {1, 2, 3, 4, 5}
+        assert (t["no_gigabit_num"] <= t["no_gigabit_den"]).all()
+    assert set(la["urban_rural"]) == {"Urban", "Rural"}
+    assert la.loc[la["rank"] == 1, "name"].item() == "East Lindsey"
+    assert la["population"].sum() == pytest.approx(10_416_137, abs=2)  # IoD2019 mid-2015, Midlands LSOAs
+
+
+def test_outputs_carry_provenance(built):
+    meta = json.loads((built / "midlands_la_priority.meta.json").read_text("utf-8"))
+    assert meta["coverage_release"] == "2025-07"
+    assert any(a.startswith("Contains Ofcom data © Ofcom 2025") for a in meta["attribution"])
+    assert any("Office for National Statistics" in a for a in meta["attribution"])
+    html = (built / "midlands_la_priority.html").read_text("utf-8")
+    assert "Contains Ofcom data © Ofcom 2025" in html and "Open Government Licence v3.0" in html
+    assert "Crown copyright" in html and "Leaflet 1.9.4" in html
+
+
+def test_html_is_self_contained(built):
+    for name in ("midlands_la_priority.html", "midlands_constituency_priority.html"):
+        html = (built / name).read_text("utf-8")
+        assert not re.search(r"<script[^>]+src=", html), name
+        assert not re.search(r"<link[^>]+href=", html), name
+        assert not re.search(r"url\(\s*['\"]?https?:", html), name
+        for needle in ("cdn.jsdelivr", "code.jquery", "bootstrapcdn", "cdnjs"):
+            assert needle not in html, (name, needle)
+        assert "L.map(" in html and html.count("<script>") >= 1
+
+
+def test_rerun_is_byte_identical(cfg, frames):
+    again = build_frames(cfg)
+    a, b = render_outputs(cfg, frames), render_outputs(cfg, again)
+    assert sorted(a) == sorted(b)
+    for name in a:
+        assert a[name] == b[name], name
+
+
+def test_area_names_are_escaped(cfg, frames):
+    evil = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    frames.la.frame.loc[0, "name"] = evil
+    try:
+        html = render_outputs(cfg, frames)["midlands_la_priority.html"].decode()
+    finally:
+        frames.la.frame.loc[0, "name"] = "Amber Valley"
+    assert "<script>alert(2)</script>" not in html and '<img src=x' not in html
+    assert "\\u003cscript\\u003ealert(2)" in html or "&lt;script&gt;" in html
+
+
+def test_required_join_failure_stops_run_with_clear_error(cfg, tmp_path):
+    lines = LA_FILE.read_text("utf-8").splitlines()
+    cut = tmp_path / LA_FILE.name
+    cut.write_text("\n".join(lines[:-1]) + "\n", "utf-8")  # drop the last LA row (Wyre Forest)
+    bad = replace(cfg, inputs={**cfg.inputs, "la_coverage": cut})
+    with pytest.raises(JoinError, match=r"LAD24 boundaries <-> LA coverage.*1 of 65 LAD24 boundaries key\(s\) have no match.*E07000239"):
+        build_frames(bad)
+
+
+def test_name_only_release_matches_codes_by_name(cfg, tmp_path):
+    """A 2019-style file (names only, upper case) joins to PCON21 through the names."""
+    from mapper.load.ofcom import load_ofcom
+
+    src = load_ofcom(ROOT / "data/ofcom/pcon/202009_fixed_pcon_coverage_r01.csv")
+    text = (ROOT / "data/ofcom/pcon/202009_fixed_pcon_coverage_r01.csv").read_text("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    rows = [r[1:] for r in rows]  # drop parl_const, as the 2019 release does
+    path = tmp_path / "201909_fixed_pcon_coverage_r01.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    frames = build_frames(replace(cfg, inputs={**cfg.inputs, "pcon_coverage": path}))
+    names = [j for j in frames.audit.joins if j.name.endswith("codes from names")][0]
+    assert names.matched >= 105 and names.unmatched_right == []
+    got = frames.pcon.frame.set_index("code")["premises"]
+    want = src.data.set_index("code")["premises"]
+    assert (got == want.loc[got.index]).all()

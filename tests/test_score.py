@@ -1,0 +1,136 @@
+"""Indicators, normalisation, tiers and totals on hand-computed examples, plus properties."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mapper.config import IndicatorChoice, ScoreConfig, TierConfig
+from mapper.errors import ConfigError
+from mapper.score import assign_tiers, compute_indicators, normalise, score_areas, totals
+
+
+def cfg(**kw):
+    base = dict(indicators=(IndicatorChoice("no_gigabit", 1.0), IndicatorChoice("below_uso", 1.0)),
+                normalisation="minmax", tiers=TierConfig("quantiles", 2), min_premises=10)
+    base.update(kw)
+    return ScoreConfig(**base)
+
+
+FRAME = pd.DataFrame({
+    "code": ["A", "B", "C", "D"],
+    "cls": ["Urban", "Urban", "Rural", "Rural"],
+    "premises": pd.array([100, 200, 50, 5], dtype="Int64"),
+    "gigabit_n": pd.array([90, 100, 10, 5], dtype="Int64"),
+    "below_uso_n": pd.array([0, 20, 10, 0], dtype="Int64"),
+})
+
+
+def test_shares_from_counts():
+    out = compute_indicators(FRAME, ["no_gigabit", "below_uso"])
+    assert list(out["no_gigabit_num"]) == [10, 100, 40, 0]
+    assert list(out["no_gigabit_share"]) == [0.1, 0.5, 0.8, 0.0]
+    assert list(out["below_uso_share"]) == [0.0, 0.1, 0.2, 0.0]
+    assert "no_gigabit_share" not in FRAME  # input untouched
+
+
+def test_missing_column_is_a_clear_config_error():
+    with pytest.raises(ConfigError, match="indicator 'no_full_fibre' needs column.*full_fibre_n.*2019.csv"):
+        compute_indicators(FRAME, ["no_full_fibre"], source_label="2019.csv")
+
+
+@pytest.mark.parametrize("method, expected", [
+    ("minmax", [0.0, 0.25, 1.0]),
+    ("rank", [1 / 3, 2 / 3, 1.0]),
+    ("zscore", [-0.9805807, -0.3922323, 1.3728129]),  # sd is the population sd, sqrt(26/9)
+])
+def test_normalisation_hand_computed(method, expected):
+    out = normalise(pd.Series([1.0, 2.0, 5.0]), method)
+    assert np.allclose(out, expected)
+
+
+def test_constant_indicator_normalises_to_zero():
+    for m in ("minmax", "zscore"):
+        assert normalise(pd.Series([3.0, 3.0]), m).tolist() == [0.0, 0.0]
+
+
+def test_score_rank_tier_and_insufficient_data():
+    out = score_areas(FRAME, cfg(), class_col="cls").set_index("code")
+    # D has 5 premises < min_premises 10: no score
+    assert np.isnan(out.loc["D", "score"]) and out.loc["D", "tier"] == 0 and out.loc["D", "tier_label"] == "Insufficient data"
+    # A: gig (0.1-0.1)/(0.8-0.1)=0, uso 0 -> 0 ; B: 0.4/0.7=0.5714, 0.5 -> 53.57 ; C: 1, 1 -> 100
+    assert out.loc["A", "score"] == 0 and out.loc["C", "score"] == 100
+    assert out.loc["B", "score"] == pytest.approx(100 * (0.4 / 0.7 + 0.5) / 2)
+    assert list(out.loc[["C", "B", "A"], "rank"]) == [1, 2, 3]
+    assert out.loc["C", "tier"] == 1 and out.loc["A", "tier"] == 2
+    assert out.loc["A", "rank_in_class"] == 2 and out.loc["C", "rank_in_class"] == 1
+
+
+def test_fixed_threshold_and_natural_breaks_tiers():
+    s = pd.Series([5.0, 15.0, 35.0, 80.0, np.nan])
+    fixed = assign_tiers(s, cfg(tiers=TierConfig("fixed", 3, (10.0, 50.0))))
+    assert fixed.tolist() == [3, 2, 2, 1, 0]
+    nb = assign_tiers(pd.Series([1.0, 2.0, 3.0, 50.0, 51.0, 52.0]), cfg(tiers=TierConfig("natural_breaks", 2)))
+    assert nb.tolist() == [2, 2, 2, 1, 1, 1]
+    q = assign_tiers(pd.Series([1.0, 2.0, 3.0, 4.0]), cfg(tiers=TierConfig("quantiles", 2)))
+    assert q.tolist() == [2, 2, 1, 1]
+
+
+def test_reverse_direction_flips():
+    c = cfg(indicators=(IndicatorChoice("no_gigabit", 1.0, "reverse"),))
+    out = score_areas(FRAME, c, class_col=None).set_index("code")
+    assert out.loc["A", "score"] == 100 and out.loc["C", "score"] == 0
+
+
+def test_totals_sum_counts_then_divide():
+    ind = compute_indicators(FRAME, ["no_gigabit"])
+    tot = totals(ind, ["premises", "no_gigabit_num", "no_gigabit_den"], by="cls")
+    mid = tot.set_index("area").loc["Midlands"]
+    assert mid["no_gigabit_num"] == 150 and mid["no_gigabit_den"] == 355
+    assert mid["no_gigabit_share"] == pytest.approx(150 / 355)
+    assert mid["no_gigabit_share"] != pytest.approx(ind["no_gigabit_share"].mean())  # not an average of rates
+    assert tot.set_index("area").loc["Rural", "no_gigabit_share"] == pytest.approx(40 / 55)
+
+
+areas = st.lists(
+    st.tuples(st.integers(10, 10_000), st.floats(0, 1), st.floats(0, 1)), min_size=3, max_size=25
+)
+
+
+def _frame(rows):
+    prem = [p for p, _, _ in rows]
+    return pd.DataFrame({
+        "code": [f"E{i:03d}" for i in range(len(rows))],
+        "premises": pd.array(prem, dtype="Int64"),
+        "gigabit_n": pd.array([int(p * g) for p, g, _ in rows], dtype="Int64"),
+        "below_uso_n": pd.array([int(p * u) for p, _, u in rows], dtype="Int64"),
+    })
+
+
+@settings(max_examples=60, deadline=None)
+@given(areas, st.sampled_from(["minmax", "rank", "zscore"]))
+def test_property_shares_bounded_and_order_free(rows, method):
+    frame = _frame(rows)
+    c = cfg(normalisation=method)
+    out = score_areas(frame, c, class_col=None)
+    shares = out[["no_gigabit_share", "below_uso_share"]].to_numpy()
+    assert ((shares >= 0) & (shares <= 1)).all()
+    assert out["score"].between(0, 100).all()
+    shuffled = score_areas(frame.iloc[::-1].reset_index(drop=True), c, class_col=None)
+    a = out.set_index("code").sort_index()
+    b = shuffled.set_index("code").sort_index()
+    assert np.allclose(a["score"], b["score"]) and (a["rank"] == b["rank"]).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(areas, st.integers(0, 2), st.integers(1, 500))
+def test_property_more_unserved_premises_never_lowers_score(rows, which, extra):
+    frame = _frame(rows)
+    c = cfg()
+    before = score_areas(frame, c, class_col=None)["score"].iloc[which]
+    worse = frame.copy()
+    worse.loc[which, "premises"] += extra  # new premises without gigabit or decent broadband
+    worse.loc[which, "below_uso_n"] += extra
+    after = score_areas(worse, c, class_col=None)["score"].iloc[which]
+    assert after >= before - 1e-9
