@@ -17,7 +17,7 @@ TABLES := outputs/midlands_la_priority.csv outputs/midlands_constituency_priorit
           outputs/midlands_la_priority.meta.json outputs/midlands_constituency_priority.meta.json \
           outputs/audit.json
 
-.PHONY: help venv maps test check inspect clean distclean
+.PHONY: help venv maps test check inspect bench clean distclean
 .SECONDARY:
 
 help: ## list the targets
@@ -41,6 +41,9 @@ test: $(STAMP) ## run the test suite (browser tests need chromium + chromium-dri
 
 check: $(STAMP) ## validate config.yaml and every input without building; print the join audit
 	$(PY) -m mapper check
+
+bench: $(STAMP) ## measure build time, output sizes and browser draw time into outputs/bench.json
+	$(PY) -m mapper.bench
 
 inspect: $(STAMP) ## describe an Ofcom file: make inspect FILE=data/ofcom/laua/...csv
 	$(PY) -m mapper inspect --json "$(FILE)"
