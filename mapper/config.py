@@ -26,6 +26,8 @@ INPUT_KEYS = (
     "lsoa_boundaries", "lsoa_lad_lookup", "lsoa11_lsoa21_lookup", "lsoa_ruc",
     "imd", "imd_domains", "imd_population",
 )
+#: Inputs that may be left out (or set to null): their indicators are then not available.
+OPTIONAL_INPUT_KEYS = ("la_coverage_residential", "pcon_coverage_residential", "la_mobile", "la_takeup")
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,11 @@ def load_config(path: str | Path = "config.yaml", *, known_indicators: tuple[str
     root = path.resolve().parent
 
     inputs_raw = _mapping("inputs", data.get("inputs", {}))
-    _unknown("inputs.", inputs_raw, INPUT_KEYS)
-    missing = [k for k in INPUT_KEYS if k not in inputs_raw]
+    _unknown("inputs.", inputs_raw, INPUT_KEYS + OPTIONAL_INPUT_KEYS)
+    missing = [k for k in INPUT_KEYS if not inputs_raw.get(k)]
     if missing:
         raise ConfigError(f"config: 'inputs' is missing {', '.join(missing)}")
-    inputs = {k: (root / str(v)) for k, v in inputs_raw.items()}
+    inputs = {k: (root / str(v)) for k, v in inputs_raw.items() if v}
 
     fields_raw = _mapping("boundary_fields", data.get("boundary_fields", {}))
     _unknown("boundary_fields.", fields_raw, ("la", "pcon", "lsoa"))

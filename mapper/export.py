@@ -13,7 +13,7 @@ import json
 import pandas as pd
 
 from . import __version__
-from .score import INDICATORS, compute_indicators
+from .score import INDICATORS, available_indicators, compute_indicators
 
 ID_COLUMNS = {
     "la": ["code", "name", "region_code", "region_name", "ruc_code", "ruc_name", "urban_rural"],
@@ -22,23 +22,19 @@ ID_COLUMNS = {
 SCORE_COLUMNS = ["score", "rank", "tier", "tier_label", "rank_in_class", "tier_in_class"]
 
 
-def available_indicators(frame: pd.DataFrame) -> list[str]:
-    """Indicators whose input columns the frame has, in registry order."""
-    return [n for n, ind in INDICATORS.items() if all(c in frame.columns for c in ind.requires)]
-
-
 def table_frame(level, cfg) -> pd.DataFrame:
     """The published table for a level, as a DataFrame (no geometry)."""
     frame = pd.DataFrame(level.frame.drop(columns="geometry"))
     names = available_indicators(frame)
     frame = compute_indicators(frame, names)
     cols = [c for c in ID_COLUMNS[level.key] if c in frame.columns] + ["premises", "population"]
+    cols += [c for c in ("nonres_premises",) if c in frame.columns]
     for n in names:
         cols += [f"{n}_num", f"{n}_den", f"{n}_share"]
     cols += SCORE_COLUMNS
     out = frame[cols].copy()
     for c in out.columns:
-        if c.endswith("_num") or c.endswith("_den") or c in ("premises", "population"):
+        if c.endswith("_num") or c.endswith("_den") or c in ("premises", "population", "nonres_premises"):
             out[c] = out[c].astype("Float64").round().astype("Int64")
         elif c.endswith("_share"):
             out[c] = out[c].astype("float64").round(6)
@@ -60,7 +56,8 @@ def level_table(level, cfg) -> str:
 
 def totals_table(level, cfg) -> str:
     tot = level.totals.copy()
-    keep = ["area"] + [c for c in tot.columns if c in ("premises", "population") or c.endswith(("_num", "_den", "_share"))]
+    keep = ["area"] + [c for c in tot.columns if c in ("premises", "population", "nonres_premises")
+                       or c.endswith(("_num", "_den", "_share"))]
     tot = tot[keep]
     for c in tot.columns[1:]:
         if c.endswith("_share"):
@@ -91,7 +88,7 @@ def metadata_json(level, cfg, frames, stem: str) -> str:
         },
         "fields": {
             f"{n}_num / {n}_den / {n}_share": f"{INDICATORS[n].label}: {INDICATORS[n].formula} "
-            f"(counts are {INDICATORS[n].unit}; share 0-1)"
+            f"(counts are {INDICATORS[n].unit}{'; the numerator is a DERIVED ESTIMATE from published percentages' if INDICATORS[n].derived else ''}; share 0-1)"
             for n in available_indicators(level.frame)
         },
     }

@@ -21,6 +21,7 @@ from . import __version__
 from ._io import atomic_write_bytes
 from .config import Config
 from .errors import JoinError, MapperError
+from .companions import mobile_counts, non_residential, takeup_counts
 from .join import (
     PEOPLE_COUNTS, Audit, aggregate_people, audited_merge, deprivation_counts, lsoa21_deprivation,
     lsoa_points_in_areas, resolve_codes_by_name,
@@ -28,7 +29,7 @@ from .join import (
 from .load.geo import read_boundaries
 from .load.ofcom import OfcomTable, load_ofcom
 from .load.tables import read_table
-from .score import INDICATORS, score_areas, totals
+from .score import available_indicators, compute_indicators, score_areas, totals
 from .sources import attributions, describe, load_registry
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,54 @@ def _coverage_in_area(table: OfcomTable, wanted: set[str], *, label: str, audit:
         f"{int((~keep).sum())} rows are outside it"
     )
     return data.loc[keep].reset_index(drop=True)
+
+
+def _load_companion(cfg: Config, key: str, *, product: str, level: str, variant: str | None, main: OfcomTable) -> OfcomTable | None:
+    path = cfg.inputs.get(key)
+    if path is None:
+        return None
+    table = load_ofcom(path)
+    problems = []
+    if table.meta["product"] != product or table.level != level:
+        problems.append(f"is {table.meta['product']} at level {table.level}, expected {product} at level {level}")
+    if variant and table.meta["variant"] != variant:
+        problems.append(f"is the '{table.meta['variant']}' variant, expected '{variant}'")
+    if table.meta["release"] and main.meta["release"] and table.meta["release"] != main.meta["release"]:
+        problems.append(f"is release {table.meta['release']} but {main.meta['file']} is {main.meta['release']}")
+    if problems:
+        raise MapperError(f"{path}: inputs.{key} " + "; ".join(problems) + "; point it at the matching file or remove it")
+    return table
+
+
+def _add_companions(cfg: Config, audit: Audit, frame, table: OfcomTable, coverage: pd.DataFrame, wanted: set[str],
+                    *, res_key: str, mobile_key: str | None, takeup_key: str | None, label: str):
+    """Join the optional companion files' derived counts (non-residential, mobile, take-up)."""
+    res = _load_companion(cfg, res_key, product="fixed_coverage", level=table.level, variant="residential", main=table)
+    if res is not None:
+        rows = _coverage_in_area(res, wanted, label=f"{label} residential coverage", audit=audit)
+        nonres = non_residential(coverage, rows, all_file=table.meta["file"], res_file=res.meta["file"])
+        frame = audited_merge(frame, nonres, left_on="code", right_on="code", name=f"{label}: non-residential (all - residential)",
+                              left_label=f"{label} areas", right_label=f"areas in {res.meta['file']}", audit=audit,
+                              required="both", max_unmatched=cfg.max_unmatched)
+    else:
+        audit.notes.append(f"{label}: no residential companion file; non-residential indicators are not available")
+    if mobile_key:
+        mob = _load_companion(cfg, mobile_key, product="mobile_coverage", level=table.level, variant=None, main=table)
+        if mob is not None:
+            rows = _coverage_in_area(mob, wanted, label=f"{label} mobile coverage", audit=audit)
+            audit.notes.append(f"{label} mobile coverage blank handling: {mob.meta['blank_handling']}")
+            frame = audited_merge(frame, mobile_counts(rows), left_on="code", right_on="code", name=f"{label}: mobile coverage",
+                                  left_label=f"{label} areas", right_label=f"areas in {mob.meta['file']}", audit=audit,
+                                  required="both", max_unmatched=cfg.max_unmatched)
+    if takeup_key:
+        take = _load_companion(cfg, takeup_key, product="full_fibre_takeup", level=table.level, variant=None, main=table)
+        if take is not None:
+            rows = _coverage_in_area(take, wanted, label=f"{label} full-fibre take-up", audit=audit)
+            frame = audited_merge(frame, takeup_counts(rows, coverage), left_on="code", right_on="code",
+                                  name=f"{label}: full-fibre take-up", left_label=f"{label} areas",
+                                  right_label=f"areas in {take.meta['file']}", audit=audit, required="both",
+                                  max_unmatched=cfg.max_unmatched)
+    return frame
 
 
 def _lsoa_frame(cfg: Config, audit: Audit) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
@@ -123,6 +172,8 @@ def _la_level(cfg: Config, audit: Audit, lsoa: pd.DataFrame, people: pd.DataFram
         name="LAD24 boundaries <-> LA coverage", left_label="LAD24 boundaries", right_label=f"coverage rows ({table.meta['file']})",
         audit=audit, required="both", max_unmatched=cfg.max_unmatched,
     )
+    frame = _add_companions(cfg, audit, frame, table, coverage, set(lad_region["lad_code"]), res_key="la_coverage_residential",
+                            mobile_key="la_mobile", takeup_key="la_takeup", label="LA")
     frame = audited_merge(
         frame, lad_region.rename(columns={"lad_code": "code"})[["code", "region_code", "region_name"]],
         left_on="code", right_on="code", name="LAD24 -> region", left_label="study-area LADs",
@@ -145,11 +196,12 @@ def _la_level(cfg: Config, audit: Audit, lsoa: pd.DataFrame, people: pd.DataFram
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=geo.crs)
     scored = score_areas(frame, cfg.score, class_col="urban_rural", source_label=str(cfg.inputs["la_coverage"]))
     scored = gpd.GeoDataFrame(scored.sort_values("code").reset_index(drop=True), geometry="geometry", crs=geo.crs)
-    count_cols = _count_columns(scored)
-    tot = totals(scored, count_cols, by="region_name")
+    full = compute_indicators(scored, available_indicators(scored))
+    tot = totals(full, _count_columns(full), by="region_name")
     _reconcile(table, coverage, tot, audit)
     return Level("la", "Local authorities", scored, tot, table, "urban_rural", "Rural-urban (RUC 2021)",
-                 ("la_coverage", "la_boundaries", "lad_region_lookup", "la_ruc", *LSOA_INPUTS))
+                 ("la_coverage", "la_boundaries", "lad_region_lookup", "la_ruc", *LSOA_INPUTS,
+                  *[k for k in ("la_coverage_residential", "la_mobile", "la_takeup") if k in cfg.inputs]))
 
 
 def _pcon_level(cfg: Config, audit: Audit, lsoa: pd.DataFrame, lsoa_geo: gpd.GeoDataFrame, people: pd.DataFrame) -> Level:
@@ -169,6 +221,8 @@ def _pcon_level(cfg: Config, audit: Audit, lsoa: pd.DataFrame, lsoa_geo: gpd.Geo
         name="PCON21 boundaries <-> constituency coverage", left_label="Midlands PCON21 boundaries",
         right_label=f"coverage rows ({table.meta['file']})", audit=audit, required="left", max_unmatched=cfg.max_unmatched,
     )
+    frame = _add_companions(cfg, audit, frame, table, coverage, set(geo["code"]), res_key="pcon_coverage_residential",
+                            mobile_key=None, takeup_key=None, label="constituency")
     rural = read_table(cfg.inputs["pcon_rurality"], "pcon_rurality", key="code").drop(columns=["name"])
     rural = rural[rural["code"].isin(set(frame["code"]))]
     frame = audited_merge(
@@ -196,14 +250,17 @@ def _pcon_level(cfg: Config, audit: Audit, lsoa: pd.DataFrame, lsoa_geo: gpd.Geo
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=geo.crs)
     scored = score_areas(frame, cfg.score, class_col="cluster", source_label=str(cfg.inputs["pcon_coverage"]))
     scored = gpd.GeoDataFrame(scored.sort_values("code").reset_index(drop=True), geometry="geometry", crs=geo.crs)
-    tot = totals(scored, _count_columns(scored), by="region_name")
+    full = compute_indicators(scored, available_indicators(scored))
+    tot = totals(full, _count_columns(full), by="region_name")
     return Level("pcon", "Westminster constituencies (2010-2024 boundaries)", scored, tot, table, "cluster",
                  "Urban-rural (mySociety composite)",
-                 ("pcon_coverage", "pcon_boundaries", "pcon_rurality", "lad_region_lookup", *LSOA_INPUTS))
+                 ("pcon_coverage", "pcon_boundaries", "pcon_rurality", "lad_region_lookup", *LSOA_INPUTS,
+                  *[k for k in ("pcon_coverage_residential",) if k in cfg.inputs]))
 
 
 def _count_columns(frame: pd.DataFrame) -> list[str]:
-    base = [c for c in frame.columns if c.endswith("_n") or c in ("premises", "matched_premises")]
+    base = [c for c in frame.columns if c.endswith(("_n", "_est")) or c in (
+        "premises", "matched_premises", "nonres_premises", "mobile_premises", "mobile_land_cells")]
     people = [c for c in PEOPLE_COUNTS if c in frame.columns]
     inds = [c for c in frame.columns if c.endswith("_num") or c.endswith("_den")]
     return base + people + inds

@@ -25,8 +25,7 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from .export import available_indicators
-from .score import INDICATORS, INSUFFICIENT, compute_indicators
+from .score import INDICATORS, INSUFFICIENT, available_indicators, compute_indicators
 
 #: ColorBrewer RdPu (9 classes), sequential and colour-blind safe; darker = higher priority.
 RDPU9 = ["#fff7f3", "#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e", "#7a0177", "#49006a"]
@@ -232,11 +231,17 @@ def _legend(level, colours: dict[int, str], k: int) -> list[dict]:
 
 def _headline(level) -> str:
     mid = level.totals.iloc[-1]
-    if "no_gigabit_num" in level.totals:
-        share = float(mid["no_gigabit_share"]) * 100
-        return (f"{level.totals.iloc[-1]['area']}: {_fmt_int(mid['no_gigabit_num'])} of {_fmt_int(mid['no_gigabit_den'])} "
-                f"premises ({share:.1f}%) cannot get gigabit-capable broadband.")
-    return f"{_fmt_int(mid.get('premises'))} premises."
+    if "no_gigabit_num" not in level.totals:
+        return f"{_fmt_int(mid.get('premises'))} premises."
+    share = float(mid["no_gigabit_share"]) * 100
+    text = (f"{mid['area']}: {_fmt_int(mid['no_gigabit_num'])} of {_fmt_int(mid['no_gigabit_den'])} "
+            f"premises ({share:.1f}%) cannot get gigabit-capable broadband.")
+    if "nonres_no_gigabit_num" in level.totals:
+        nr_num, nr_den = float(mid["nonres_no_gigabit_num"]), float(mid["nonres_no_gigabit_den"])
+        res_num, res_den = float(mid["no_gigabit_num"]) - nr_num, float(mid["premises"]) - nr_den
+        text += (f" Non-residential (business) premises: {_fmt_int(nr_num)} of {_fmt_int(nr_den)} "
+                 f"({100 * nr_num / nr_den:.1f}%) without gigabit, against {100 * res_num / res_den:.1f}% of homes.")
+    return text
 
 
 def _stable_ids(root) -> None:

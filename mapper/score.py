@@ -36,17 +36,21 @@ class Indicator:
     requires: tuple[str, ...]
     numerator: Callable[[pd.DataFrame], pd.Series]
     source: str
+    derived: bool = False  # numerator is an estimate from published percentages, not a published count
 
 
 def _col(name: str) -> Callable[[pd.DataFrame], pd.Series]:
     return lambda d: d[name].astype("Float64")
 
 
-def _without(have: str) -> Callable[[pd.DataFrame], pd.Series]:
-    return lambda d: d["premises"].astype("Float64") - d[have].astype("Float64")
+def _without(have: str, total: str = "premises") -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda d: d[total].astype("Float64") - d[have].astype("Float64")
 
 
 OFCOM = "Ofcom Connected Nations fixed coverage"
+OFCOM_NONRES = "Ofcom Connected Nations fixed coverage, all premises minus residential premises"
+OFCOM_MOBILE = "Ofcom Connected Nations mobile coverage by local authority"
+OFCOM_TAKEUP = "Ofcom Connected Nations full-fibre take-up and fixed coverage"
 IMD = "English Indices of Deprivation 2019 (MHCLG), brought to LSOA 2021"
 
 INDICATORS: dict[str, Indicator] = {
@@ -81,8 +85,49 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("older_population", "People aged 60 and over", "people aged 60+",
                   "Older population aged 60 and over / total population (mid-2015)",
                   "population", "people", ("population", "population_60_plus"), _col("population_60_plus"), IMD),
+        Indicator("nonres_no_gigabit", "Non-residential premises without gigabit", "non-residential premises without gigabit",
+                  "(non-residential premises - non-residential premises with gigabit) / non-residential premises, "
+                  "where non-residential = all-premises file - residential file",
+                  "nonres_premises", "non-residential premises", ("nonres_premises", "nonres_gigabit_n"),
+                  _without("nonres_gigabit_n", "nonres_premises"), OFCOM_NONRES),
+        Indicator("nonres_below_uso", "Non-residential premises below the USO", "non-residential premises below the USO",
+                  "non-residential premises below the USO / non-residential premises",
+                  "nonres_premises", "non-residential premises", ("nonres_premises", "nonres_below_uso_n"),
+                  _col("nonres_below_uso_n"), OFCOM_NONRES),
+        Indicator("nonres_unable_30", "Non-residential premises unable to get 30 Mbit/s",
+                  "non-residential premises unable to get 30 Mbit/s",
+                  "non-residential premises unable to receive 30Mbit/s / non-residential premises",
+                  "nonres_premises", "non-residential premises", ("nonres_premises", "nonres_unable_30_n"),
+                  _col("nonres_unable_30_n"), OFCOM_NONRES),
+        Indicator("no_indoor_4g", "Premises with no indoor 4G from any operator (estimate)",
+                  "premises with no indoor 4G (est.)", "prem_count x 4G_prem_in_0 / 100, over prem_count",
+                  "mobile_premises", "premises", ("mobile_premises", "no_indoor_4g_est"), _col("no_indoor_4g_est"),
+                  OFCOM_MOBILE, derived=True),
+        Indicator("partial_indoor_4g", "Premises without indoor 4G from all four operators (estimate)",
+                  "premises without indoor 4G from all operators (est.)", "prem_count x (100 - 4G_prem_in_4) / 100, over prem_count",
+                  "mobile_premises", "premises", ("mobile_premises", "not_all_4g_indoor_est"), _col("not_all_4g_indoor_est"),
+                  OFCOM_MOBILE, derived=True),
+        Indicator("no_outdoor_4g_land", "Landmass with no outdoor 4G from any operator (estimate)",
+                  "landmass cells with no outdoor 4G (est.)", "pixel_count x 4G_geo_out_0 / 100, over pixel_count",
+                  "mobile_land_cells", "landmass cells", ("mobile_land_cells", "no_outdoor_4g_land_est"),
+                  _col("no_outdoor_4g_land_est"), OFCOM_MOBILE, derived=True),
+        Indicator("no_outdoor_5g", "Premises with no outdoor 5G (high confidence, estimate)",
+                  "premises with no outdoor 5G (est.)", "prem_count x 5G_high_confidence_prem_out_0 / 100, over prem_count",
+                  "mobile_premises", "premises", ("mobile_premises", "no_outdoor_5g_est"), _col("no_outdoor_5g_est"),
+                  OFCOM_MOBILE, derived=True),
+        Indicator("ff_low_takeup", "Premises with full fibre available but not taking it (estimate)",
+                  "full-fibre premises not taking it up (est.)",
+                  "Number of premises with Full Fibre availability x (1 - take-up % of full-fibre coverage / 100), "
+                  "over premises with full fibre",
+                  "full_fibre_n", "premises with full fibre", ("full_fibre_n", "ff_not_taken_up_est"),
+                  _col("ff_not_taken_up_est"), OFCOM_TAKEUP, derived=True),
     )
 }
+
+
+def available_indicators(frame: pd.DataFrame) -> list[str]:
+    """Indicators whose input columns the frame has, in registry order."""
+    return [n for n, ind in INDICATORS.items() if all(c in frame.columns for c in ind.requires)]
 
 
 def compute_indicators(frame: pd.DataFrame, names: list[str] | tuple[str, ...], *, source_label: str = "input") -> pd.DataFrame:

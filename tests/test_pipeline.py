@@ -129,9 +129,18 @@ def test_name_only_release_matches_codes_by_name(cfg, tmp_path):
     path = tmp_path / "201909_fixed_pcon_coverage_r01.csv"
     with open(path, "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
-    frames = build_frames(replace(cfg, inputs={**cfg.inputs, "pcon_coverage": path}))
+    inputs = {k: v for k, v in cfg.inputs.items() if k != "pcon_coverage_residential"}  # no 2019 residential file
+    frames = build_frames(replace(cfg, inputs={**inputs, "pcon_coverage": path}))
     names = [j for j in frames.audit.joins if j.name.endswith("codes from names")][0]
     assert names.matched >= 105 and names.unmatched_right == []
     got = frames.pcon.frame.set_index("code")["premises"]
     want = src.data.set_index("code")["premises"]
     assert (got == want.loc[got.index]).all()
+
+
+def test_companion_of_another_release_is_refused(cfg):
+    from mapper.errors import MapperError
+
+    other = ROOT / "data/ofcom/pcon/202209_fixed_pcon_res_coverage_r02.csv"
+    with pytest.raises(MapperError, match=r"inputs.pcon_coverage_residential is release 202209 but 202401_fixed_pcon_coverage_r01.csv is 202401"):
+        build_frames(replace(cfg, inputs={**cfg.inputs, "pcon_coverage_residential": other}))
