@@ -124,7 +124,7 @@ _TOOLTIP = """
 (function(){
   function el(tag, cls, text){ var e=document.createElement(tag); if(cls){e.className=cls;} if(text!==undefined&&text!==null){e.textContent=String(text);} return e; }
   function pct(x){ return (x===null||x===undefined) ? 'n/a' : (100*x).toFixed(1)+'%'; }
-  function tip(layer){
+  function tip(layer, full){
     var p = layer.feature.properties, box = el('div','gm-tip');
     box.appendChild(el('div','gm-tip-title', p.name+' ('+p.code+')'));
     box.appendChild(el('div','gm-tip-sub', (p.cls||'class n/a')+(p.region?' · '+p.region:'')));
@@ -133,6 +133,7 @@ _TOOLTIP = """
     box.appendChild(el('div','gm-tip-score', head));
     var t = el('table','gm-tip-table');
     p.ind.forEach(function(r){
+      if (!full && !r[5]) { return; }
       var tr = el('tr', r[5] ? 'gm-scored' : '');
       tr.appendChild(el('th', null, r[0]+(r[5]?' *':'')));
       tr.appendChild(el('td', null, r[1]+' of '+r[2]+' '+r[4]));
@@ -140,10 +141,23 @@ _TOOLTIP = """
       t.appendChild(tr);
     });
     box.appendChild(t);
-    box.appendChild(el('div','gm-tip-foot','* in the priority score'));
+    box.appendChild(el('div','gm-tip-foot', full ? '* in the priority score; (estimate) = derived from published percentages'
+                                                 : 'Indicators in the priority score. Click the area for every indicator.'));
     return box;
   }
-  {{ this._parent.get_name() }}.bindTooltip(tip, {sticky: true, direction: 'auto', opacity: 0.97});
+  var hover = document.getElementById('gm-hover');
+  if (!hover) { hover = el('div', 'gm-hover'); hover.id = 'gm-hover'; hover.setAttribute('role', 'tooltip'); document.body.appendChild(hover); }
+  function place(ev){
+    var x = ev.clientX + 16, y = ev.clientY + 16, w = hover.offsetWidth, h = hover.offsetHeight;
+    if (x + w > window.innerWidth - 8) { x = Math.max(8, ev.clientX - w - 16); }
+    if (y + h > window.innerHeight - 8) { y = Math.max(8, window.innerHeight - h - 8); }
+    hover.style.left = x + 'px'; hover.style.top = y + 'px';
+  }
+  var layerGroup = {{ this._parent.get_name() }};
+  layerGroup.on('mouseover', function(e){ hover.replaceChildren(tip(e.layer, false)); hover.style.display = 'block'; if (e.originalEvent) { place(e.originalEvent); } });
+  layerGroup.on('mousemove', function(e){ if (e.originalEvent) { place(e.originalEvent); } });
+  layerGroup.on('mouseout', function(){ hover.style.display = 'none'; });
+  {{ this._parent.get_name() }}.bindPopup(function(l){ return tip(l, true); }, {maxWidth: 520, maxHeight: 420, autoPanPadding: [20, 20]});
 })();
 {% endmacro %}
 """
@@ -153,7 +167,7 @@ _BOXES = """
 <style>
   html, body {background:#f4f4f2; font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;}
   .leaflet-container {background:#f4f4f2;}
-  .gm-box {position:absolute; z-index:1000; background:rgba(255,255,255,0.96); padding:8px 12px; border-radius:6px;
+  .gm-box {position:absolute; z-index:600; background:rgba(255,255,255,0.96); padding:8px 12px; border-radius:6px;
            box-shadow:0 1px 4px rgba(0,0,0,.3); font-size:13px; line-height:1.35; color:#222; max-width:360px;}
   .gm-title {top:10px; left:56px;}
   .gm-title h1 {font-size:17px; margin:0 0 3px 0;}
@@ -167,12 +181,15 @@ _BOXES = """
   .leaflet-control-attribution {max-width:55vw; white-space:normal;}
   .gm-sources details summary {cursor:pointer; font-weight:600;}
   .gm-sources ul {margin:4px 0 0 16px; padding:0;}
-  .gm-tip {font-size:12px; max-width:420px; white-space:normal;}
+  .gm-hover {position:fixed; top:0; left:0; z-index:2000; display:none; pointer-events:none; background:rgba(255,255,255,0.98);
+             padding:8px 10px; border-radius:6px; box-shadow:0 1px 6px rgba(0,0,0,.35);}
+  .gm-tip {font-size:12px; width:440px; white-space:normal;}
+  .leaflet-popup-content .gm-tip {width:auto; max-width:480px;}
   .gm-tip-title {font-weight:700; font-size:13px;}
   .gm-tip-sub {color:#555;}
   .gm-tip-score {margin:4px 0; font-weight:600;}
   .gm-tip-table {border-collapse:collapse;}
-  .gm-tip-table th {text-align:left; font-weight:400; padding:1px 8px 1px 0;}
+  .gm-tip-table th {text-align:left; font-weight:400; padding:1px 8px 1px 0; min-width:190px;}
   .gm-tip-table td {padding:1px 6px 1px 0; white-space:nowrap;}
   .gm-tip-table .gm-pct {text-align:right; font-weight:600;}
   .gm-scored th {font-weight:600;}

@@ -119,7 +119,7 @@ def test_tooltip_shows_escaped_real_figures(driver, built):
         var found = null;
         map.eachLayer(function (l) { if (l.feature && l.feature.properties.code === 'E07000137') { found = l; } });
         found.fire('mouseover', {latlng: found.getBounds().getCenter(), layer: found}, true);
-        var t = document.querySelector('.leaflet-tooltip');
+        var t = document.getElementById('gm-hover');
         return t ? t.innerText : null;
         """
     )
@@ -127,3 +127,16 @@ def test_tooltip_shows_escaped_real_figures(driver, built):
     assert "East Lindsey (E07000137)" in text
     assert "Priority Tier 1" in text and "rank 1 of 65" in text
     assert "30,433 of 75,910 premises" in text  # no gigabit: 75,910 - 45,477, from the raw file
+    assert "Non-residential" not in text  # not in the score: shown on click, not on hover
+    popup = driver.execute_script(
+        """
+        var map = null;
+        for (var k in window) { try { if (window[k] instanceof L.Map) { map = window[k]; } } catch (e) {} }
+        var found = null;
+        map.eachLayer(function (l) { if (l.feature && l.feature.properties.code === 'E07000137') { found = l; } });
+        found.fire('click', {latlng: found.getBounds().getCenter(), layer: found}, true);
+        var p = document.querySelector('.leaflet-popup-content');
+        return p ? p.innerText : null;
+        """
+    )
+    assert popup is not None and "Non-residential premises without gigabit" in popup and "(estimate)" in popup
