@@ -125,9 +125,14 @@ def _add_companions(cfg: Config, audit: Audit, frame, table: OfcomTable, coverag
     return frame
 
 
-def _lsoa_frame(cfg: Config, audit: Audit) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+def _study_lads(cfg: Config) -> pd.DataFrame:
+    """The LAD -> region lookup rows of the study area's regions (read once per build)."""
     lad_region = read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")
-    study_lads = set(lad_region.loc[lad_region["region_code"].isin(cfg.regions), "lad_code"])
+    return lad_region[lad_region["region_code"].isin(cfg.regions)].reset_index(drop=True)
+
+
+def _lsoa_frame(cfg: Config, audit: Audit, lad_region: pd.DataFrame) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    study_lads = set(lad_region["lad_code"])
     lsoa_lad = read_table(cfg.inputs["lsoa_lad_lookup"], "lsoa21_lad", key="lsoa21_code")
     lsoa_lad = lsoa_lad[lsoa_lad["lad_code"].isin(study_lads)].reset_index(drop=True)
     code_f, name_f = cfg.boundary_fields["lsoa"]
@@ -156,13 +161,11 @@ def _lsoa_frame(cfg: Config, audit: Audit) -> tuple[pd.DataFrame, gpd.GeoDataFra
     return lsoa, geo
 
 
-def _la_level(cfg: Config, audit: Audit, lsoa: pd.DataFrame, people: pd.DataFrame) -> Level:
+def _la_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.DataFrame, people: pd.DataFrame) -> Level:
     table = load_ofcom(cfg.inputs["la_coverage"])
     if table.level != "laua" or table.meta["product"] != "fixed_coverage":
         raise MapperError(f"{cfg.inputs['la_coverage']}: inputs.la_coverage must be a local-authority fixed coverage file, "
                           f"but this one is {table.meta['product']} at level {table.level}")
-    lad_region = read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")
-    lad_region = lad_region[lad_region["region_code"].isin(cfg.regions)]
     coverage = _coverage_in_area(table, set(lad_region["lad_code"]), label="LA coverage", audit=audit)
     code_f, name_f = cfg.boundary_fields["la"]
     geo = read_boundaries(cfg.inputs["la_boundaries"], code_f, name_f)
@@ -204,7 +207,7 @@ def _la_level(cfg: Config, audit: Audit, lsoa: pd.DataFrame, people: pd.DataFram
                   *[k for k in ("la_coverage_residential", "la_mobile", "la_takeup") if k in cfg.inputs]))
 
 
-def _pcon_level(cfg: Config, audit: Audit, lsoa: pd.DataFrame, lsoa_geo: gpd.GeoDataFrame, people: pd.DataFrame) -> Level:
+def _pcon_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.DataFrame, lsoa_geo: gpd.GeoDataFrame, people: pd.DataFrame) -> Level:
     table = load_ofcom(cfg.inputs["pcon_coverage"])
     if table.level != "parl_const" or table.meta["product"] != "fixed_coverage":
         raise MapperError(f"{cfg.inputs['pcon_coverage']}: inputs.pcon_coverage must be a constituency fixed coverage file, "
@@ -238,7 +241,6 @@ def _pcon_level(cfg: Config, audit: Audit, lsoa: pd.DataFrame, lsoa_geo: gpd.Geo
         required="left", max_unmatched=cfg.max_unmatched,
     )
     # Region of each constituency: the region holding most of its (LSOA-point) population.
-    lad_region = read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")
     pts = assign.merge(lsoa[["lsoa21_code", "lad_code", "population"]], on="lsoa21_code").merge(
         lad_region[["lad_code", "region_name"]], on="lad_code")
     major = (pts.groupby(["area_code", "region_name"])["population"].sum().reset_index()
@@ -285,10 +287,11 @@ def _reconcile(table: OfcomTable, coverage: pd.DataFrame, tot: pd.DataFrame, aud
 def build_frames(cfg: Config) -> Frames:
     """Load, join and score every geography. Writes nothing."""
     audit = Audit()
-    lsoa, lsoa_geo = _lsoa_frame(cfg, audit)
+    lad_region = _study_lads(cfg)
+    lsoa, lsoa_geo = _lsoa_frame(cfg, audit, lad_region)
     people = deprivation_counts(lsoa)
-    la = _la_level(cfg, audit, lsoa, people)
-    pcon = _pcon_level(cfg, audit, lsoa, lsoa_geo, people)
+    la = _la_level(cfg, audit, lad_region, lsoa, people)
+    pcon = _pcon_level(cfg, audit, lad_region, lsoa, lsoa_geo, people)
     registry = load_registry(cfg.root)
     records = describe(sorted(cfg.inputs.values()), cfg.root, registry)
     by_path = dict(zip(sorted(cfg.inputs.values()), records))

@@ -114,10 +114,12 @@ def test_tooltip_shows_escaped_real_figures(driver, built):
     assert _wait_for_canvas(driver)
     text = driver.execute_script(
         """
-        var map = null;
-        for (var k in window) { try { if (window[k] instanceof L.Map) { map = window[k]; } } catch (e) {} }
-        var found = null;
-        map.eachLayer(function (l) { if (l.feature && l.feature.properties.code === 'E07000137') { found = l; } });
+        var found = (window.__findArea = function (code) {
+            var map = null, hit = null;
+            for (var k in window) { try { if (window[k] instanceof L.Map) { map = window[k]; } } catch (e) {} }
+            map.eachLayer(function (l) { if (l.feature && l.feature.properties.code === code) { hit = l; } });
+            return hit;
+        })('E07000137');
         found.fire('mouseover', {latlng: found.getBounds().getCenter(), layer: found}, true);
         var t = document.getElementById('gm-hover');
         return t ? t.innerText : null;
@@ -130,10 +132,7 @@ def test_tooltip_shows_escaped_real_figures(driver, built):
     assert "Non-residential" not in text  # not in the score: shown on click, not on hover
     popup = driver.execute_script(
         """
-        var map = null;
-        for (var k in window) { try { if (window[k] instanceof L.Map) { map = window[k]; } } catch (e) {} }
-        var found = null;
-        map.eachLayer(function (l) { if (l.feature && l.feature.properties.code === 'E07000137') { found = l; } });
+        var found = window.__findArea('E07000137');
         found.fire('click', {latlng: found.getBounds().getCenter(), layer: found}, true);
         var p = document.querySelector('.leaflet-popup-content');
         return p ? p.innerText : null;
