@@ -27,6 +27,8 @@ INPUT_KEYS = (
     "imd", "imd_domains", "imd_population",
 )
 #: Inputs that may be left out (or set to null): their indicators are then not available.
+#: Top-level sections validated by the stage that owns them, not here.
+STAGE_SECTIONS = ("fetch", "pack", "map", "stability", "diagnosis", "change")
 OPTIONAL_INPUT_KEYS = ("la_coverage_residential", "pcon_coverage_residential", "la_mobile", "la_takeup")
 
 
@@ -64,6 +66,9 @@ class Config:
     score: ScoreConfig
     max_unmatched: int
     sha256: str
+    #: Raw mappings of the sections owned by other stages (``fetch``, ``pack``,
+    #: ``map``); each stage validates its own section (see mapper/fetch, mapper/pack, mapper/render).
+    sections: dict = field(default_factory=dict)
 
 
 def _unknown(where: str, data: dict, allowed: tuple[str, ...]) -> None:
@@ -100,7 +105,7 @@ def load_config(path: str | Path = "config.yaml", *, known_indicators: tuple[str
         where = f" at line {mark.line + 1}" if mark else ""
         raise ConfigError(f"config: {path} is not valid YAML{where}; check indentation and colons") from None
     data = _mapping(str(path), data)
-    _unknown("", data, ("title", "outputs_dir", "regions", "inputs", "boundary_fields", "score", "joins"))
+    _unknown("", data, ("title", "outputs_dir", "regions", "inputs", "boundary_fields", "score", "joins") + STAGE_SECTIONS)
     root = path.resolve().parent
 
     inputs_raw = _mapping("inputs", data.get("inputs", {}))
@@ -187,4 +192,5 @@ def load_config(path: str | Path = "config.yaml", *, known_indicators: tuple[str
         score=ScoreConfig(tuple(choices), norm, TierConfig(scheme, k, thresholds), min_premises),
         max_unmatched=max_unmatched,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        sections={k: _mapping(k, data[k]) for k in STAGE_SECTIONS if data.get(k) is not None},
     )
