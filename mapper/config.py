@@ -28,8 +28,13 @@ INPUT_KEYS = (
 )
 #: Inputs that may be left out (or set to null): their indicators are then not available.
 #: Top-level sections validated by the stage that owns them, not here.
-STAGE_SECTIONS = ("fetch", "pack", "map", "stability", "diagnosis", "change")
-OPTIONAL_INPUT_KEYS = ("la_coverage_residential", "pcon_coverage_residential", "la_mobile", "la_takeup")
+STAGE_SECTIONS = ("fetch", "pack", "map")
+#: Reference frames: the set of areas an area is normalised, ranked and tiered against.
+FRAMES = ("study_area", "region", "group", "all")
+OPTIONAL_INPUT_KEYS = (
+    "la_coverage_residential", "pcon_coverage_residential", "la_mobile", "la_takeup",
+    "pcon_coverage_previous", "la_coverage_previous", "area_groups",
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,28 @@ class ScoreConfig:
     normalisation: str = "minmax"
     tiers: TierConfig = field(default_factory=TierConfig)
     min_premises: int = 50
+    frame: str = "study_area"
+
+
+@dataclass(frozen=True)
+class StabilityConfig:
+    """Monte Carlo rank stability: how the method is varied in each draw."""
+
+    draws: int = 1000
+    seed: int = 20250701
+    weight_spread: float = 0.25          # each weight x U(1 - s, 1 + s), then rescaled to sum to 1
+    normalisations: tuple[str, ...] = NORMALISATIONS  # each draw picks one at random
+    stable_share: float = 0.8            # stable when the draws agree with the published tier this often
+
+
+@dataclass(frozen=True)
+class DiagnosisConfig:
+    """Which kind of help an area needs: two sub-indices and a threshold."""
+
+    infrastructure: tuple[IndicatorChoice, ...] = ()
+    inclusion: tuple[IndicatorChoice, ...] = ()
+    threshold: float = 60.0              # sub-index (0-100) at or above this = high need
+    route_threshold: float = 80.0        # percentile (0-100) for the mobile / business route flags
 
 
 @dataclass(frozen=True)
@@ -66,6 +93,8 @@ class Config:
     score: ScoreConfig
     max_unmatched: int
     sha256: str
+    stability: StabilityConfig = field(default_factory=StabilityConfig)
+    diagnosis: DiagnosisConfig = field(default_factory=DiagnosisConfig)
     #: Raw mappings of the sections owned by other stages (``fetch``, ``pack``,
     #: ``map``); each stage validates its own section (see mapper/fetch, mapper/pack, mapper/render).
     sections: dict = field(default_factory=dict)
@@ -105,7 +134,8 @@ def load_config(path: str | Path = "config.yaml", *, known_indicators: tuple[str
         where = f" at line {mark.line + 1}" if mark else ""
         raise ConfigError(f"config: {path} is not valid YAML{where}; check indentation and colons") from None
     data = _mapping(str(path), data)
-    _unknown("", data, ("title", "outputs_dir", "regions", "inputs", "boundary_fields", "score", "joins") + STAGE_SECTIONS)
+    _unknown("", data, ("title", "outputs_dir", "regions", "inputs", "boundary_fields", "score", "joins",
+                        "stability", "diagnosis") + STAGE_SECTIONS)
     root = path.resolve().parent
 
     inputs_raw = _mapping("inputs", data.get("inputs", {}))
@@ -129,27 +159,10 @@ def load_config(path: str | Path = "config.yaml", *, known_indicators: tuple[str
         raise ConfigError("config: 'regions' must be a non-empty list of ONS region codes such as E12000004")
 
     score_raw = _mapping("score", data.get("score", {}))
-    _unknown("score.", score_raw, ("indicators", "normalisation", "tiers", "min_premises"))
-    ind_raw = _mapping("score.indicators", score_raw.get("indicators", {}))
-    if not ind_raw:
+    _unknown("score.", score_raw, ("indicators", "normalisation", "tiers", "min_premises", "frame"))
+    choices = _indicator_choices("score.indicators", score_raw.get("indicators", {}), known_indicators)
+    if not choices:
         raise ConfigError("config: 'score.indicators' must list at least one indicator")
-    choices = []
-    for name, spec in ind_raw.items():
-        if known_indicators is not None and name not in known_indicators:
-            hint = difflib.get_close_matches(name, known_indicators, n=1)
-            raise ConfigError(
-                f"config: unknown indicator 'score.indicators.{name}'"
-                + (f"; did you mean '{hint[0]}'?" if hint else f"; valid: {', '.join(known_indicators)}")
-            )
-        spec = _mapping(f"score.indicators.{name}", spec)
-        _unknown(f"score.indicators.{name}.", spec, ("weight", "direction"))
-        weight = _number(f"score.indicators.{name}.weight", spec.get("weight", 1))
-        if weight < 0:
-            raise ConfigError(f"config: 'score.indicators.{name}.weight' is negative ({weight}); weights must be >= 0")
-        direction = spec.get("direction", "need")
-        if direction not in ("need", "reverse"):
-            raise ConfigError(f"config: 'score.indicators.{name}.direction' must be 'need' or 'reverse', not {direction!r}")
-        choices.append(IndicatorChoice(name, weight, direction))
     if sum(c.weight for c in choices) <= 0:
         raise ConfigError("config: every weight in 'score.indicators' is zero; give at least one a positive weight")
 
@@ -172,6 +185,17 @@ def load_config(path: str | Path = "config.yaml", *, known_indicators: tuple[str
     if isinstance(min_premises, bool) or not isinstance(min_premises, int) or min_premises < 0:
         raise ConfigError("config: 'score.min_premises' must be a whole number >= 0")
 
+    frame = score_raw.get("frame", "study_area")
+    if frame not in FRAMES:
+        hint = difflib.get_close_matches(str(frame), FRAMES, n=1)
+        raise ConfigError(f"config: 'score.frame' is {frame!r}; choose one of {', '.join(FRAMES)}"
+                          + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+    if frame == "group" and "area_groups" not in inputs_raw:
+        raise ConfigError("config: 'score.frame: group' needs 'inputs.area_groups', a CSV of local authority code -> "
+                          "county or combined authority (columns LAD24CD, group_code, group_name)")
+    stability = _stability(_mapping("stability", data.get("stability") or {}))
+    diagnosis = _diagnosis(_mapping("diagnosis", data.get("diagnosis") or {}), known_indicators)
+
     joins_raw = _mapping("joins", data.get("joins", {}))
     _unknown("joins.", joins_raw, ("max_unmatched",))
     max_unmatched = joins_raw.get("max_unmatched", 0)
@@ -189,8 +213,73 @@ def load_config(path: str | Path = "config.yaml", *, known_indicators: tuple[str
         regions=tuple(regions),
         inputs=inputs,
         boundary_fields=boundary_fields,
-        score=ScoreConfig(tuple(choices), norm, TierConfig(scheme, k, thresholds), min_premises),
+        score=ScoreConfig(tuple(choices), norm, TierConfig(scheme, k, thresholds), min_premises, frame),
         max_unmatched=max_unmatched,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        stability=stability,
+        diagnosis=diagnosis,
         sections={k: _mapping(k, data[k]) for k in STAGE_SECTIONS if data.get(k) is not None},
     )
+
+
+def _indicator_choices(where: str, raw: Any, known: tuple[str, ...] | None, *, directions: bool = True) -> tuple[IndicatorChoice, ...]:
+    """``{name: {weight: w, direction: need|reverse}}`` -> validated choices (a bare number is a weight)."""
+    raw = _mapping(where, raw if raw is not None else {})
+    choices = []
+    for name, spec in raw.items():
+        if known is not None and name not in known:
+            hint = difflib.get_close_matches(str(name), known, n=1)
+            raise ConfigError(
+                f"config: unknown indicator '{where}.{name}'"
+                + (f"; did you mean '{hint[0]}'?" if hint else f"; valid: {', '.join(known)}")
+            )
+        if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+            spec = {"weight": spec}
+        spec = _mapping(f"{where}.{name}", spec)
+        _unknown(f"{where}.{name}.", spec, ("weight", "direction") if directions else ("weight",))
+        weight = _number(f"{where}.{name}.weight", spec.get("weight", 1))
+        if weight < 0:
+            raise ConfigError(f"config: '{where}.{name}.weight' is negative ({weight}); weights must be >= 0")
+        direction = spec.get("direction", "need")
+        if direction not in ("need", "reverse"):
+            raise ConfigError(f"config: '{where}.{name}.direction' must be 'need' or 'reverse', not {direction!r}")
+        choices.append(IndicatorChoice(str(name), weight, direction))
+    return tuple(choices)
+
+
+def _stability(raw: dict) -> StabilityConfig:
+    _unknown("stability.", raw, ("draws", "seed", "weight_spread", "normalisations", "stable_share"))
+    d = StabilityConfig()
+    draws = raw.get("draws", d.draws)
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 0 <= draws <= 100_000:
+        raise ConfigError("config: 'stability.draws' must be a whole number from 0 (off) to 100000")
+    seed = raw.get("seed", d.seed)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError("config: 'stability.seed' must be a whole number >= 0")
+    spread = _number("stability.weight_spread", raw.get("weight_spread", d.weight_spread))
+    if not 0 <= spread < 1:
+        raise ConfigError("config: 'stability.weight_spread' must be at least 0 and below 1 (0.25 = each weight varies by up to 25%)")
+    norms = raw.get("normalisations", list(d.normalisations))
+    if not (isinstance(norms, list) and norms and all(n in NORMALISATIONS for n in norms)):
+        raise ConfigError(f"config: 'stability.normalisations' must be a non-empty list from {', '.join(NORMALISATIONS)}")
+    share = _number("stability.stable_share", raw.get("stable_share", d.stable_share))
+    if not 0.5 <= share <= 1:
+        raise ConfigError("config: 'stability.stable_share' must be between 0.5 and 1")
+    return StabilityConfig(draws, seed, spread, tuple(dict.fromkeys(norms)), share)
+
+
+def _diagnosis(raw: dict, known: tuple[str, ...] | None) -> DiagnosisConfig:
+    _unknown("diagnosis.", raw, ("infrastructure", "inclusion", "threshold", "route_threshold"))
+    d = DiagnosisConfig()
+    infra = _indicator_choices("diagnosis.infrastructure", raw.get("infrastructure"), known, directions=False)
+    incl = _indicator_choices("diagnosis.inclusion", raw.get("inclusion"), known, directions=False)
+    for where, group in (("infrastructure", infra), ("inclusion", incl)):
+        if group and sum(c.weight for c in group) <= 0:
+            raise ConfigError(f"config: every weight in 'diagnosis.{where}' is zero; give at least one a positive weight")
+    out = []
+    for key, default in (("threshold", d.threshold), ("route_threshold", d.route_threshold)):
+        v = _number(f"diagnosis.{key}", raw.get(key, default))
+        if not 0 <= v <= 100:
+            raise ConfigError(f"config: 'diagnosis.{key}' must be between 0 and 100")
+        out.append(v)
+    return DiagnosisConfig(infra, incl, out[0], out[1])

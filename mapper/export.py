@@ -19,7 +19,11 @@ ID_COLUMNS = {
     "la": ["code", "name", "region_code", "region_name", "ruc_code", "ruc_name", "urban_rural"],
     "pcon": ["code", "name", "region_name", "cluster", "highly_rural", "rural", "urban"],
 }
-SCORE_COLUMNS = ["score", "rank", "tier", "tier_label", "rank_in_class", "tier_in_class"]
+SCORE_COLUMNS = ["frame_group", "score", "rank", "tier", "tier_label", "rank_in_class", "tier_in_class",
+                 "rank_median", "rank_p05", "rank_p95", "top_tier_share", "tier_agreement", "stability",
+                 "infra_need", "inclusion_need", "diagnosis", "routes", "diagnosis_reason"]
+#: Change-over-time counts, present when a previous release is configured (see mapper/change.py).
+CHANGE_COLUMNS = ["change_from_release", "premises_change_n", "gigabit_gain_n", "below_uso_change_n", "unable_30_change_n"]
 
 
 def table_frame(level, cfg) -> pd.DataFrame:
@@ -31,7 +35,8 @@ def table_frame(level, cfg) -> pd.DataFrame:
     cols += [c for c in ("nonres_premises",) if c in frame.columns]
     for n in names:
         cols += [f"{n}_num", f"{n}_den", f"{n}_share"]
-    cols += SCORE_COLUMNS
+    cols += [c for c in SCORE_COLUMNS if c in frame.columns]
+    cols += [c for c in CHANGE_COLUMNS if c in frame.columns]
     out = frame[cols].copy()
     for c in out.columns:
         if c.endswith("_num") or c.endswith("_den") or c in ("premises", "population", "nonres_premises"):
@@ -39,6 +44,10 @@ def table_frame(level, cfg) -> pd.DataFrame:
         elif c.endswith("_share"):
             out[c] = out[c].astype("float64").round(6)
         elif c == "score":
+            out[c] = out[c].astype("float64").round(3)
+        elif c in ("rank_median", "infra_need", "inclusion_need"):
+            out[c] = out[c].astype("float64").round(1)
+        elif c in ("top_tier_share", "tier_agreement"):
             out[c] = out[c].astype("float64").round(3)
     out.insert(2, "release", level.coverage.meta.get("release_date"))
     return out.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
@@ -82,10 +91,16 @@ def metadata_json(level, cfg, frames, stem: str) -> str:
         "score": {
             "indicators": {c.name: {"weight": c.weight, "direction": c.direction} for c in cfg.score.indicators},
             "normalisation": cfg.score.normalisation,
+            "frame": cfg.score.frame,
+            "stability": {"draws": cfg.stability.draws, "seed": cfg.stability.seed,
+                          "weight_spread": cfg.stability.weight_spread,
+                          "normalisations": list(cfg.stability.normalisations), "stable_share": cfg.stability.stable_share},
+            "diagnosis": {"threshold": cfg.diagnosis.threshold, "route_threshold": cfg.diagnosis.route_threshold},
             "tiers": {"scheme": cfg.score.tiers.scheme, "k": cfg.score.tiers.k},
             "min_premises": cfg.score.min_premises,
             "class_column": level.class_col,
         },
+        "methodology": "methodology.md",
         "fields": {
             f"{n}_num / {n}_den / {n}_share": f"{INDICATORS[n].label}: {INDICATORS[n].formula} "
             f"(counts are {INDICATORS[n].unit}{'; the numerator is a DERIVED ESTIMATE from published percentages' if INDICATORS[n].derived else ''}; share 0-1)"

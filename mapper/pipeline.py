@@ -29,7 +29,10 @@ from .join import (
 from .load.geo import read_boundaries
 from .load.ofcom import OfcomTable, load_ofcom
 from .load.tables import read_table
-from .score import available_indicators, compute_indicators, score_areas, totals
+from .change import compare as compare_releases
+from .diagnosis import chosen as diagnosis_choices, diagnose
+from .score import INDICATORS, available_indicators, compute_indicators, score_areas, totals
+from .stability import rank_stability
 from .sources import attributions, describe, load_registry
 
 log = logging.getLogger(__name__)
@@ -161,7 +164,8 @@ def _lsoa_frame(cfg: Config, audit: Audit, lad_region: pd.DataFrame) -> tuple[pd
     return lsoa, geo
 
 
-def _la_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.DataFrame, people: pd.DataFrame) -> Level:
+def _la_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.DataFrame, people: pd.DataFrame,
+              groups: pd.DataFrame | None) -> Level:
     table = load_ofcom(cfg.inputs["la_coverage"])
     if table.level != "laua" or table.meta["product"] != "fixed_coverage":
         raise MapperError(f"{cfg.inputs['la_coverage']}: inputs.la_coverage must be a local-authority fixed coverage file, "
@@ -196,18 +200,26 @@ def _la_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.Data
     )
     frame["name"] = frame["name"].fillna(frame["boundary_name"])
     frame = frame.drop(columns=["boundary_name"])
+    if groups is not None:
+        frame = audited_merge(
+            frame, groups.rename(columns={"lad_code": "code"}), left_on="code", right_on="code",
+            name="LAD24 -> county / combined authority (score.frame: group)", left_label="study-area LADs",
+            right_label=f"rows of {cfg.inputs['area_groups'].name}", audit=audit, required="left",
+            max_unmatched=cfg.max_unmatched,
+        )
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=geo.crs)
-    scored = score_areas(frame, cfg.score, class_col="urban_rural", source_label=str(cfg.inputs["la_coverage"]))
-    scored = gpd.GeoDataFrame(scored.sort_values("code").reset_index(drop=True), geometry="geometry", crs=geo.crs)
+    scored = _score_level(cfg, audit, frame, table, class_col="urban_rural", label="LA", previous_key="la_coverage_previous")
     full = compute_indicators(scored, available_indicators(scored))
     tot = totals(full, _count_columns(full), by="region_name")
     _reconcile(table, coverage, tot, audit)
     return Level("la", "Local authorities", scored, tot, table, "urban_rural", "Rural-urban (RUC 2021)",
                  ("la_coverage", "la_boundaries", "lad_region_lookup", "la_ruc", *LSOA_INPUTS,
-                  *[k for k in ("la_coverage_residential", "la_mobile", "la_takeup") if k in cfg.inputs]))
+                  *[k for k in ("la_coverage_residential", "la_mobile", "la_takeup", "la_coverage_previous", "area_groups")
+                    if k in cfg.inputs]))
 
 
-def _pcon_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.DataFrame, lsoa_geo: gpd.GeoDataFrame, people: pd.DataFrame) -> Level:
+def _pcon_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.DataFrame, lsoa_geo: gpd.GeoDataFrame,
+                people: pd.DataFrame, groups: pd.DataFrame | None) -> Level:
     table = load_ofcom(cfg.inputs["pcon_coverage"])
     if table.level != "parl_const" or table.meta["product"] != "fixed_coverage":
         raise MapperError(f"{cfg.inputs['pcon_coverage']}: inputs.pcon_coverage must be a constituency fixed coverage file, "
@@ -247,17 +259,56 @@ def _pcon_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.Da
              .sort_values(["area_code", "population", "region_name"], ascending=[True, False, True])
              .drop_duplicates("area_code").rename(columns={"area_code": "code"})[["code", "region_name"]])
     frame = frame.merge(major, on="code", how="left")
+    if groups is not None:  # county / combined authority holding most of the constituency's population
+        g = (pts.merge(groups, on="lad_code").groupby(["area_code", "group_code", "group_name"])["population"].sum()
+             .reset_index().sort_values(["area_code", "population", "group_code"], ascending=[True, False, True])
+             .drop_duplicates("area_code").rename(columns={"area_code": "code"})[["code", "group_code", "group_name"]])
+        frame = frame.merge(g, on="code", how="left")
+        audit.notes.append(f"constituencies: county / combined authority assigned by majority LSOA population; "
+                           f"{int(frame['group_name'].isna().sum())} have none")
     frame["name"] = frame["boundary_name"]  # boundary names are mixed case in every release
     frame = frame.drop(columns=["boundary_name"])
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=geo.crs)
-    scored = score_areas(frame, cfg.score, class_col="cluster", source_label=str(cfg.inputs["pcon_coverage"]))
-    scored = gpd.GeoDataFrame(scored.sort_values("code").reset_index(drop=True), geometry="geometry", crs=geo.crs)
+    scored = _score_level(cfg, audit, frame, table, class_col="cluster", label="constituency",
+                          previous_key="pcon_coverage_previous")
     full = compute_indicators(scored, available_indicators(scored))
     tot = totals(full, _count_columns(full), by="region_name")
     return Level("pcon", "Westminster constituencies (2010-2024 boundaries)", scored, tot, table, "cluster",
                  "Urban-rural (mySociety composite)",
                  ("pcon_coverage", "pcon_boundaries", "pcon_rurality", "lad_region_lookup", *LSOA_INPUTS,
-                  *[k for k in ("pcon_coverage_residential",) if k in cfg.inputs]))
+                  *[k for k in ("pcon_coverage_residential", "pcon_coverage_previous", "area_groups") if k in cfg.inputs]))
+
+
+#: score.frame -> the column whose values are the reference-frame groups (None = one frame).
+FRAME_COLUMNS = {"study_area": None, "all": None, "region": "region_name", "group": "group_name"}
+
+
+def _score_level(cfg: Config, audit: Audit, frame: gpd.GeoDataFrame, table: OfcomTable, *, class_col: str,
+                 label: str, previous_key: str) -> gpd.GeoDataFrame:
+    """Score, rank stability, intervention diagnosis and (when a previous release is given) change over time."""
+    crs = frame.crs
+    frame = frame.sort_values("code").reset_index(drop=True)
+    frame_col = FRAME_COLUMNS[cfg.score.frame]
+    scored = score_areas(frame, cfg.score, class_col=class_col, frame_col=frame_col, source_label=str(table.meta["file"]))
+    scored = rank_stability(scored, cfg.score, cfg.stability)
+    infra, incl = diagnosis_choices(cfg.diagnosis)
+    missing = [c.name for c in (*infra, *incl) if not all(col in scored.columns for col in INDICATORS[c.name].requires)]
+    if missing:
+        audit.notes.append(f"{label} diagnosis: {', '.join(missing)} not available at this level; "
+                           "the sub-indices use the other indicators")
+    scored = diagnose(scored, cfg.diagnosis)
+    prev_path = cfg.inputs.get(previous_key)
+    if prev_path is not None:
+        old = load_ofcom(prev_path)
+        if old.meta["name_only"]:
+            raise MapperError(f"{prev_path}: inputs.{previous_key} has area names but no codes; "
+                              "use a release from 2020 or later for change over time")
+        change = compare_releases(old, table, set(scored["code"]))
+        scored = scored.merge(change, on="code", how="left")
+        audit.notes.append(f"{label} change over time: {old.meta['file']} ({old.meta['release_date']}) -> "
+                           f"{table.meta['file']} ({table.meta['release_date']}), {len(change)} areas compared, "
+                           "same area codes in both releases")
+    return gpd.GeoDataFrame(scored, geometry="geometry", crs=crs)
 
 
 def _count_columns(frame: pd.DataFrame) -> list[str]:
@@ -290,8 +341,12 @@ def build_frames(cfg: Config) -> Frames:
     lad_region = _study_lads(cfg)
     lsoa, lsoa_geo = _lsoa_frame(cfg, audit, lad_region)
     people = deprivation_counts(lsoa)
-    la = _la_level(cfg, audit, lad_region, lsoa, people)
-    pcon = _pcon_level(cfg, audit, lad_region, lsoa, lsoa_geo, people)
+    groups = None
+    if "area_groups" in cfg.inputs:
+        groups = read_table(cfg.inputs["area_groups"], "area_groups", key="lad_code")
+        groups = groups[groups["lad_code"].isin(set(lad_region["lad_code"]))].reset_index(drop=True)
+    la = _la_level(cfg, audit, lad_region, lsoa, people, groups)
+    pcon = _pcon_level(cfg, audit, lad_region, lsoa, lsoa_geo, people, groups)
     registry = load_registry(cfg.root)
     records = describe(sorted(cfg.inputs.values()), cfg.root, registry)
     by_path = dict(zip(sorted(cfg.inputs.values()), records))
@@ -321,8 +376,31 @@ def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
 
 
 def write_outputs(files: dict[str, bytes], outputs_dir: Path) -> list[Path]:
-    """Write every file atomically; nothing is written unless all were rendered."""
-    return [atomic_write_bytes(outputs_dir / name, data) for name, data in sorted(files.items())]
+    """Publish every output as one set: staged and fsynced beside ``outputs_dir``, then moved in.
+
+    Nothing in ``outputs_dir`` changes unless every file was rendered and
+    written to the staging folder; a failure while moving puts the old files
+    back (see :func:`mapper._io.publish_files`). For the kill test,
+    ``MAPPER_TEST_PAUSE_BEFORE_PUBLISH=<seconds>`` pauses after staging and
+    says so on stderr.
+    """
+    import os
+    import sys
+    import time
+
+    from ._io import publish_files
+
+    def pause(staging: Path) -> None:
+        try:
+            seconds = float(os.environ.get("MAPPER_TEST_PAUSE_BEFORE_PUBLISH", "0"))
+        except ValueError:
+            seconds = 0.0
+        if seconds > 0:
+            print(f"staged {len(files)} file(s) in {staging}; pausing {seconds:g}s before publishing",
+                  file=sys.stderr, flush=True)
+            time.sleep(seconds)
+
+    return publish_files(files, outputs_dir, before_publish=pause)
 
 
 def build(cfg: Config) -> list[Path]:

@@ -68,6 +68,13 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("unable_10", "Premises unable to get 10 Mbit/s", "premises unable to get 10 Mbit/s",
                   "Number of premises unable to receive 10Mbit/s / All Premises",
                   "premises", "premises", ("premises", "unable_10_n"), _col("unable_10_n"), OFCOM),
+        Indicator("fwa_reliance", "Premises relying on fixed wireless for decent broadband (lower-bound estimate)",
+                  "premises relying on fixed wireless (est.)",
+                  "max(0, Number of premises unable to receive 10Mbit/s - Number of premises below the USO) / All Premises: "
+                  "premises with no decent fixed-line service that still reach the USO, i.e. through fixed wireless",
+                  "premises", "premises", ("premises", "unable_10_n", "below_uso_n"),
+                  lambda d: (d["unable_10_n"].astype("Float64") - d["below_uso_n"].astype("Float64")).clip(lower=0),
+                  OFCOM, derived=True),
         Indicator("no_full_fibre", "Premises without full fibre", "premises without full fibre",
                   "(All Premises - Number of premises with Full Fibre availability) / All Premises",
                   "premises", "premises", ("premises", "full_fibre_n"), _without("full_fibre_n"), OFCOM),
@@ -222,31 +229,50 @@ def assign_tiers(score: pd.Series, cfg: ScoreConfig) -> pd.Series:
     return tiers
 
 
-def score_areas(frame: pd.DataFrame, cfg: ScoreConfig, *, class_col: str | None, source_label: str = "input") -> pd.DataFrame:
+FRAME_LABELS = {"study_area": "the study area", "region": "its region", "group": "its county or combined authority",
+                "all": "every area loaded"}
+
+
+def score_areas(frame: pd.DataFrame, cfg: ScoreConfig, *, class_col: str | None, frame_col: str | None = None,
+                source_label: str = "input") -> pd.DataFrame:
     """Indicators, score, rank and tier, overall and within ``class_col``.
 
     Returns a new frame with ``score`` (0-100), ``rank`` (1 = highest need),
     ``tier`` (1 = highest priority, 0 = insufficient data), ``tier_label``,
-    and, when ``class_col`` is given, ``rank_in_class`` and ``tier_in_class``.
-    Areas with fewer than ``cfg.min_premises`` premises, or a missing share,
-    are "Insufficient data": no score, rank or tier.
+    ``frame_group`` and, when ``class_col`` is given, ``rank_in_class`` and
+    ``tier_in_class``. Areas with fewer than ``cfg.min_premises`` premises, or
+    a missing share, are "Insufficient data": no score, rank or tier.
+
+    The reference frame: normalisation, ranks and tiers are computed separately
+    within each value of ``frame_col`` (e.g. region), or across every row when
+    it is None. An area's score therefore says how it compares with the other
+    areas of its frame, never with areas outside it.
     """
     names = [c.name for c in cfg.indicators]
     out = compute_indicators(frame, names, source_label=source_label)
     shares = out[[f"{n}_share" for n in names]]
     premises = out["premises"].astype("float64") if "premises" in out else pd.Series(np.inf, index=out.index)
     sufficient = shares.notna().all(axis=1) & (premises.fillna(0) >= cfg.min_premises)
+    groups = (out[frame_col].astype("string").fillna("(none)") if frame_col is not None
+              else pd.Series("all", index=out.index, dtype="string"))
+    out["frame_group"] = groups
     score = pd.Series(np.nan, index=out.index)
-    if sufficient.any():
-        score.loc[sufficient] = composite(out.loc[sufficient], cfg)
+    tiers = pd.Series(0, index=out.index, dtype="int64")
+    for g in sorted(groups.unique()):
+        idx = sufficient & (groups == g)
+        if idx.any():
+            score.loc[idx] = composite(out.loc[idx], cfg)
+            tiers.loc[idx] = assign_tiers(score.loc[idx], cfg)
     out["score"] = score
-    out["rank"] = score.rank(ascending=False, method="min").astype("Int64")
-    out["tier"] = assign_tiers(score, cfg)
+    out["rank"] = score.groupby(groups).rank(ascending=False, method="min").astype("Int64")
+    out["tier"] = tiers
     out["tier_label"] = out["tier"].map(lambda t: f"Tier {t}" if t > 0 else INSUFFICIENT)
+    out["ranked_in_frame"] = groups.map(score.groupby(groups).count()).astype("int64")
     if class_col is not None:
-        out["rank_in_class"] = score.groupby(out[class_col]).rank(ascending=False, method="min").astype("Int64")
+        keys = [groups, out[class_col]]
+        out["rank_in_class"] = score.groupby(keys).rank(ascending=False, method="min").astype("Int64")
         tiers = pd.Series(0, index=out.index, dtype="int64")
-        for _, idx in out.groupby(class_col).groups.items():
+        for _, idx in out.groupby(keys).groups.items():
             tiers.loc[idx] = assign_tiers(score.loc[idx], cfg)
         out["tier_in_class"] = tiers
     return out

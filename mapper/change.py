@@ -1,0 +1,76 @@
+"""Change over time between two releases of the same Ofcom level.
+
+Only counts are compared: premises gaining gigabit, and the change in premises
+below the USO and unable to get 30 Mbit/s (negative = fewer premises in the
+gap). Shares are recomputed from the counts of each release, never
+differenced from published percentages.
+
+Before comparing, :func:`check_compatible` makes sure the two releases
+describe the same areas: the same product, level and premises variant, and the
+same area codes for the areas compared (constituency files from 2020 to 2024
+all use the 2010 boundaries, E14000xxx codes; a release on the 2024 boundaries,
+E14001xxx, cannot be compared area by area and is refused with a clear error).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .errors import MapperError
+from .load.ofcom import OfcomTable
+
+#: (output column, measure column, sign): gain = new - old for availability, change = new - old for gaps.
+MEASURES = (
+    ("gigabit_gain_n", "gigabit_n"),
+    ("below_uso_change_n", "below_uso_n"),
+    ("unable_30_change_n", "unable_30_n"),
+    ("premises_change_n", "premises"),
+)
+COLUMNS = tuple(m[0] for m in MEASURES) + ("change_from_release",)
+
+
+class ChangeError(MapperError):
+    """Two releases cannot be compared area by area."""
+
+
+def check_compatible(old: OfcomTable, new: OfcomTable, codes: set[str]) -> None:
+    """Raise :class:`ChangeError` unless ``old`` and ``new`` can be compared for ``codes``."""
+    o, n = old.meta, new.meta
+    where = f"{o['file']} -> {n['file']}"
+    for key in ("product", "level", "variant"):
+        if o[key] != n[key]:
+            raise ChangeError(f"{where}: cannot compare a {o[key]} file with a {n[key]} file ({key} differs); "
+                              "point inputs.*_previous at the same kind of file")
+    if o["release"] and n["release"] and o["release"] >= n["release"]:
+        raise ChangeError(f"{where}: the previous release {o['release']} is not older than {n['release']}; swap them")
+    old_codes = set(old.data["code"].dropna())
+    missing = sorted(codes - old_codes)
+    if missing:
+        raise ChangeError(
+            f"{where}: {len(missing)} of {len(codes)} areas have no row in the previous release "
+            f"(e.g. {', '.join(missing[:5])}); the boundaries differ, so areas cannot be compared one to one"
+        )
+
+
+def compare(old: OfcomTable, new: OfcomTable, codes: set[str]) -> pd.DataFrame:
+    """One row per code in ``codes``: count changes from ``old`` to ``new`` (both are counts: extensive).
+
+    >>> import pandas as pd
+    >>> meta = dict(product="fixed_coverage", level="parl_const", variant="all", file="x")
+    >>> a = OfcomTable(pd.DataFrame({"code": ["E1"], "premises": [100], "gigabit_n": [40],
+    ...                              "below_uso_n": [5], "unable_30_n": [9]}), dict(meta, release="202209", release_date="2022-09"))
+    >>> b = OfcomTable(pd.DataFrame({"code": ["E1"], "premises": [104], "gigabit_n": [70],
+    ...                              "below_uso_n": [2], "unable_30_n": [6]}), dict(meta, release="202401", release_date="2024-01"))
+    >>> compare(a, b, {"E1"})[["gigabit_gain_n", "below_uso_change_n", "premises_change_n"]].values.tolist()
+    [[30, -3, 4]]
+    """
+    check_compatible(old, new, codes)
+    keep = sorted(codes)
+    o = old.data.set_index("code").reindex(keep)
+    n = new.data.set_index("code").reindex(keep)
+    out = pd.DataFrame({"code": keep})
+    for col, measure in MEASURES:
+        if measure in o.columns and measure in n.columns:
+            out[col] = (n[measure].astype("Int64") - o[measure].astype("Int64")).to_numpy()
+    out["change_from_release"] = old.meta.get("release_date") or old.meta.get("release")
+    return out
