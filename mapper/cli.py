@@ -97,9 +97,22 @@ def _indicators(args) -> int:
     return 0
 
 
+def _sigterm_as_interrupt() -> None:
+    """Treat SIGTERM (``kill``, a CI timeout) like Ctrl-C: unwind, clean up staging, one-line message."""
+    import signal
+    import threading
+
+    def _raise(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"build": _build, "inspect": _inspect, "check": _check, "indicators": _indicators}[args.command]
+    _sigterm_as_interrupt()
     try:
         return handler(args)
     except MapperError as exc:
