@@ -28,3 +28,11 @@ class ValueProblem(MapperError):
 
 class JoinError(MapperError):
     """A required join left keys unmatched."""
+
+
+class ArchiveError(InputFileError):
+    """A downloaded archive is corrupt, truncated, not a zip, or holds an unsafe or oversize member."""
+
+
+class FetchError(MapperError):
+    """A download failed (HTTP error, timeout, server error body) or, offline, is not in the cache."""
