@@ -11,8 +11,9 @@ members *flat* into one folder (by base name) and refuses, with an
   "zip slip"),
 * members larger than ``max_member_bytes`` or archives whose chosen members
   together exceed ``max_total_bytes``. The declared sizes are checked first,
-  and the bytes actually inflated are counted while streaming, so a member
-  that lies about its size (a zip bomb) is stopped at the cap.
+  and the bytes actually inflated are counted while streaming. (Python's
+  zipfile also never inflates past a member's declared size, so a member that
+  lies about its size, a zip bomb, stops there and fails its CRC check.)
 
 On any error, every file this call had written is removed, so a failed
 extraction leaves nothing half-done behind.
