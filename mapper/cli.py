@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true", help="print one JSON object (default: readable text)")
     sub.add_parser("check", help="validate config.yaml and every input without writing outputs")
     sub.add_parser("indicators", help="list the indicators available to score.indicators")
+    from .pack.cli import add_pack_parser  # bid evidence pack: mapper/pack/cli.py
+
+    add_pack_parser(sub)
     return p
 
 
@@ -64,6 +67,9 @@ def _build(args) -> int:
     t0 = time.perf_counter()
     print("loading and joining inputs ...", file=sys.stderr)
     frames = build_frames(cfg)
+    from .load.notices import drain  # loader notices (repairs, suppressed cells ...) into audit.json
+
+    frames.audit.notes.extend(f"warning {n}" for n in drain())
     print("rendering maps and tables ...", file=sys.stderr)
     files = render_outputs(cfg, frames)
     paths = write_outputs(files, cfg.outputs_dir)
@@ -76,17 +82,29 @@ def _build(args) -> int:
 def _check(args) -> int:
     from .pipeline import build_frames
 
-    frames = build_frames(_config(args))
-    for j in frames.audit.joins:
+    from .load.notices import drain
+
+    cfg = _config(args)
+    frames = build_frames(cfg)
+    joins = frames.audit.joins
+    partial = [j for j in joins if j.unmatched_left or j.unmatched_right]
+    print(f"joins: {len(joins)} checked, {len(joins) - len(partial)} fully matched")
+    for j in partial:
         print(f"join {j.name}: matched {j.matched} of {j.left_keys} (left) / {j.right_keys} (right); "
-              f"unmatched left {len(j.unmatched_left)}, right {len(j.unmatched_right)}")
+              f"unmatched left {len(j.unmatched_left)} {j.unmatched_left[:3]}, right {len(j.unmatched_right)} {j.unmatched_right[:3]}")
     for note in frames.audit.notes:
         print(f"note {note}")
-    for s in frames.sources:
-        if "warning" in s:
-            print(f"warning {s['file']}: {s['warning']}")
-    print("ok: config and inputs are valid")
+    warnings = [f"{s['file']}: {s['warning']}" for s in frames.sources if "warning" in s] + drain()
+    for w in warnings:
+        print(f"warning {w}")
+    print(f"ok: config and {len(cfg.inputs)} inputs are valid; {len(warnings)} warning(s); nothing was written")
     return 0
+
+
+def _pack(args) -> int:
+    from .pack.cli import run_pack
+
+    return run_pack(args, _config(args))
 
 
 def _indicators(args) -> int:
@@ -111,7 +129,7 @@ def _sigterm_as_interrupt() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"build": _build, "inspect": _inspect, "check": _check, "indicators": _indicators}[args.command]
+    handler = {"build": _build, "inspect": _inspect, "check": _check, "indicators": _indicators, "pack": _pack}[args.command]
     _sigterm_as_interrupt()
     try:
         return handler(args)

@@ -16,6 +16,13 @@ are read by name, never by position. Counts stay counts (``*_n``, nullable
 integers); rates stay rates (``*_pct``). Postcode files carry only rates and are
 flagged ``rates_only`` so that nothing sums them. Suppressed or blank cells
 become missing and are counted per column in ``meta["suppressed"]``.
+
+Anything the loader read correctly but a person should know about (suppressed
+cells, thousands separators, unknown columns, HTML-like names, empty trailing
+columns from a spreadsheet) is also recorded as a one-line notice in
+:mod:`mapper.load.notices`. Anything that would make a number wrong (a renamed
+measure column, counts above the premises total, percentages outside 0-100, a
+header with no rows, a truncated row, a 10,000-character name) raises.
 """
 
 from __future__ import annotations
@@ -34,7 +41,8 @@ import yaml
 
 from .._io import read_text
 from ..errors import SchemaError, ValueProblem
-from .values import parse_numeric
+from .notices import notice
+from .values import parse_numeric, text_problems, thousands_cells
 
 PCT_TOLERANCE = 0.05  # Ofcom rounds percentages to 1 or 2 decimals
 
@@ -44,6 +52,10 @@ _MOBILE_GROUP = re.compile(
 )
 _MOBILE_COUNTS = ("prem_count", "pixel_count", "ab_rd_count", "mway_count", "mway_ard_count")
 _4G5G = re.compile(r"^4G5G_(105|95)_(prem|geo)_out_(at_least_one|all)$", re.IGNORECASE)
+#: Unknown headers that look like a coverage measure (a renamed column, not a notes column).
+_MEASURE_LIKE = re.compile(r"%|premises|availab|mbit|gigabit|fibre|broadband|\bcount\b|number of|take-?up", re.IGNORECASE)
+#: Longest area name accepted (the longest real one is under 60 characters).
+MAX_NAME_LENGTH = 200
 
 
 def _norm(header: str) -> str:
@@ -127,12 +139,29 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]], str, str]:
         raise SchemaError(f"{path}: the file is empty; expected a CSV with a header row")
     header = [h.replace("\ufeff", "").strip() for h in rows[0]]
     body = rows[1:]
+    if not body:
+        raise SchemaError(
+            f"{path}: the file has a header row but no data rows; the download or export is incomplete, "
+            "fetch or export it again"
+        )
     for i, row in enumerate(body):
         if len(row) != len(header):
             raise SchemaError(
                 f"{path}: line {i + 2} has {len(row)} fields but the header has {len(header)}; "
-                "the file may be truncated or have an unquoted comma"
+                "the file may be truncated (download it again) or have an unquoted comma"
             )
+    blank = [i for i, h in enumerate(header) if h == ""]
+    if blank:
+        holding = [i for i in blank if any(row[i].strip() for row in body)]
+        if holding:
+            raise SchemaError(
+                f"{path}: column {holding[0] + 1} has no heading but holds values; "
+                "give it its Ofcom heading or delete the column"
+            )
+        keep = [i for i in range(len(header)) if i not in blank]
+        header = [header[i] for i in keep]
+        body = [[row[i] for i in keep] for row in body]
+        notice(path, f"dropped {len(blank)} empty column(s) without a heading (a spreadsheet export)")
     return header, body, encoding, line_ends
 
 
@@ -193,8 +222,18 @@ def _identifier_frame(path: Path, raw: pd.DataFrame, header: list[str], meta: di
         dup = out["code"].duplicated(keep=False)
         if dup.any():
             codes = sorted(out.loc[dup, "code"].unique())[:5]
-            raise SchemaError(f"{path}: area code(s) {codes} appear more than once in '{code_col}'; remove the duplicate rows")
-    meta.update(level=level, code_column=code_col, name_column=name_col, name_only=code_col is None)
+            line = int(np.flatnonzero(out["code"].duplicated().to_numpy())[0]) + 2
+            raise SchemaError(
+                f"{path}: area code(s) {codes} appear more than once in '{code_col}' (first repeat on line {line}); "
+                "remove the duplicate rows"
+            )
+    markup = 0
+    if name_col:
+        markup = text_problems(out["name"], path=path, column=name_col, max_length=MAX_NAME_LENGTH)
+        if markup:
+            notice(path, f"{markup} name(s) in '{name_col}' contain '<' or '>' (HTML?); they are shown as plain text")
+    meta.update(level=level, code_column=code_col, name_column=name_col, name_only=code_col is None,
+                names_with_markup=markup)
     return out, [c for c in (code_col, name_col, *extra) if c]
 
 
@@ -227,16 +266,27 @@ def _load_fixed_or_takeup(path: Path, raw: pd.DataFrame, header: list[str], meta
     if missing:
         raise SchemaError(
             f"{path}: missing required column(s) {['All Premises' for _ in missing]} for a {meta['level']} coverage file; "
-            "counts cannot be aggregated without the premises total"
+            "counts cannot be aggregated without the premises total: restore the column from the original Ofcom file"
         )
+    _check_renamed_measures(path, mapped, unmapped)
 
     suppressed: dict[str, int] = {}
+    thousands: dict[str, int] = {}
     for canonical in sorted(mapped, key=lambda c: header.index(mapped[c])):
         col = mapped[canonical]
         values, supp = parse_numeric(raw[col], path=path, column=col)
         if supp.any():
             suppressed[canonical] = int(supp.sum())
+        n_thousands = thousands_cells(raw[col])
+        if n_thousands:
+            thousands[canonical] = n_thousands
         out[canonical] = values
+    if suppressed:
+        notice(path, f"{sum(suppressed.values())} suppressed or blank cell(s) read as missing: {suppressed}")
+    if thousands:
+        notice(path, f"{sum(thousands.values())} number(s) written with thousands separators were read as plain numbers")
+    if unmapped:
+        notice(path, f"ignored {len(unmapped)} column(s) with headings this tool does not know: {unmapped[:6]}")
 
     count_cols = [c for c in out.columns if c.endswith("_n") or c in ("premises", "matched_premises")]
     pct_cols = [c for c in out.columns if c.endswith("_pct")]
@@ -256,8 +306,33 @@ def _load_fixed_or_takeup(path: Path, raw: pd.DataFrame, header: list[str], meta
         columns={c: mapped[c] for c in sorted(mapped)},
         unmapped_columns=unmapped,
         suppressed=suppressed,
+        thousands_separators=thousands,
     )
     return OfcomTable(out, meta)
+
+
+def _check_renamed_measures(path: Path, mapped: dict[str, str], unmapped: list[str]) -> None:
+    """Stop when an unknown, measure-like heading sits beside a measure that lost its count or its %.
+
+    That pattern is a renamed column (an edited export or a new release's
+    spelling). Reading on would silently drop the measure, so the user is told
+    which heading to add to the alias table. An unknown column with no such
+    gap (a notes column, a measure this tool does not use) is only reported.
+    """
+    suspicious = [h for h in unmapped if _MEASURE_LIKE.search(h)]
+    if not suspicious:
+        return
+    both = [m for m, spec in aliases()["fixed_measures"].items() if spec.get("pct") and spec.get("n")]
+    half = [m for m in both if (f"{m}_n" in mapped) != (f"{m}_pct" in mapped)]
+    if not any(c.endswith("_n") for c in mapped):
+        return  # a rates-only file (postcode level): no count/percentage pairs to compare
+    if half:
+        gaps = [f"{m} has no {'percentage' if f'{m}_n' in mapped else 'count'} column" for m in half]
+        raise SchemaError(
+            f"{path}: column(s) {suspicious[:3]} are not known Ofcom headings and {'; '.join(gaps[:3])}; "
+            "if a column was renamed, restore its Ofcom heading or add the new spelling to "
+            "mapper/load/ofcom_aliases.yaml (fixed_measures.<measure>.pct or .n)"
+        )
 
 
 def _check_values(path: Path, df: pd.DataFrame, count_cols: list[str], pct_cols: list[str], mapped: dict[str, str]) -> None:
@@ -391,7 +466,7 @@ def inspect_summary(table: OfcomTable) -> dict:
     keys = (
         "file", "product", "level", "variant", "release", "release_date", "revision", "encoding", "line_ends",
         "rows", "premises", "measures", "count_measures", "rate_measures", "rates_only", "name_only",
-        "unmapped_columns", "suppressed",
+        "unmapped_columns", "suppressed", "thousands_separators", "names_with_markup",
     )
     summary = {k: table.meta.get(k) for k in keys}
     for extra in ("blank_handling", "levels_found"):

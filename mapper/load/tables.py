@@ -36,6 +36,8 @@ def read_table(path: str | Path, schema: str, *, key: str | None = None) -> pd.D
     spec = schemas()[schema]
     text, _ = read_text(path)
     rows = list(csv.reader(io.StringIO(text)))
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
     if not rows:
         raise SchemaError(f"{path}: the file is empty; expected a '{schema}' table with a header row")
     header = [h.strip() for h in rows[0]]
@@ -48,12 +50,30 @@ def read_table(path: str | Path, schema: str, *, key: str | None = None) -> pd.D
             missing.append(f"{canonical} (one of {spellings})")
         else:
             picks[canonical] = idx
+            repeats = [h for h in header if _norm(h) in {_norm(s) for s in spellings}]
+            if len(repeats) > 1:
+                raise SchemaError(
+                    f"{path}: columns {repeats} all hold {canonical}; keep one of them and delete the others"
+                )
     if missing:
-        raise SchemaError(f"{path}: missing column(s) for a '{schema}' table: {'; '.join(missing)}")
+        raise SchemaError(
+            f"{path}: missing column(s) for a '{schema}' table: {'; '.join(missing)}; "
+            "restore the heading or point the config at the right file"
+        )
     body = rows[1:]
+    while body and not any(cell.strip() for cell in body[-1]):
+        body.pop()
+    if not body:
+        raise SchemaError(
+            f"{path}: the file has a header row but no data rows; the download or export is incomplete, "
+            "fetch or export it again"
+        )
     for i, row in enumerate(body):
         if len(row) != len(header):
-            raise SchemaError(f"{path}: line {i + 2} has {len(row)} fields but the header has {len(header)}")
+            raise SchemaError(
+                f"{path}: line {i + 2} has {len(row)} fields but the header has {len(header)}; "
+                "the file may be truncated (download it again) or have an unquoted comma"
+            )
     frame = pd.DataFrame({c: pd.Series([r[i].strip() for r in body], dtype="string") for c, i in picks.items()})
     for c in spec.get("numeric", []):
         frame[c] = parse_numeric(frame[c], path=path, column=header[picks[c]])[0]
@@ -63,8 +83,10 @@ def read_table(path: str | Path, schema: str, *, key: str | None = None) -> pd.D
             raise SchemaError(f"{path}: line {int(blank.to_numpy().argmax()) + 2}: blank {header[picks[key]]}")
         dup = frame[key].duplicated(keep=False)
         if dup.any():
+            line = int(frame[key].duplicated().to_numpy().argmax()) + 2
             raise SchemaError(
-                f"{path}: {header[picks[key]]} value(s) {sorted(frame.loc[dup, key].unique())[:5]} appear more than once"
+                f"{path}: {header[picks[key]]} value(s) {sorted(frame.loc[dup, key].unique())[:5]} appear more than once "
+                f"(first repeat on line {line}); remove the duplicate rows"
             )
     frame.attrs["source"] = str(path)
     return frame

@@ -39,3 +39,36 @@ def parse_numeric(values: pd.Series, *, path: str | Path, column: str, first_row
             f"fix the cell or mark it as suppressed ('*' or blank) ({int(bad.sum())} such cell(s) in this column)"
         )
     return numbers.astype("float64"), suppressed.astype(bool)
+
+
+def thousands_cells(values: pd.Series) -> int:
+    """How many cells are written with thousands separators (``"1,234"``), as Excel exports them.
+
+    They are read correctly by :func:`parse_numeric`; the count is reported so a
+    reader knows the file went through a spreadsheet.
+
+    >>> thousands_cells(pd.Series(["1,234", "56", "12,345,678.5", None]))
+    2
+    """
+    text = values.astype("string").fillna("").str.strip()
+    return int(text.str.match(_THOUSANDS).sum())
+
+
+def text_problems(values: pd.Series, *, path: str | Path, column: str, max_length: int = 200,
+                  first_row: int = 2) -> int:
+    """Check a name column: raise on absurdly long cells, return how many hold HTML-like markup.
+
+    A name longer than ``max_length`` characters is a broken export (merged
+    cells, a pasted document), so it raises :class:`ValueProblem` naming the
+    line. Names holding ``<`` or ``>`` are legal but suspicious; they are
+    counted (outputs escape them) so the caller can flag them.
+    """
+    text = values.astype("string").fillna("")
+    too_long = text.str.len() > max_length
+    if too_long.any():
+        pos = int(np.flatnonzero(too_long.to_numpy())[0])
+        raise ValueProblem(
+            f"{path}: line {first_row + pos}, column '{column}': the name is {len(text.iloc[pos]):,} characters long "
+            f"(limit {max_length}); fix the cell, it is probably a broken export"
+        )
+    return int(text.str.contains(r"[<>]", regex=True).sum())
