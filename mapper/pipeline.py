@@ -359,7 +359,7 @@ def build_frames(cfg: Config) -> Frames:
 
 def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
     """Every output file's bytes, keyed by file name. Pure: writes nothing."""
-    from .render import render_map
+    from .render import render_level
     from .export import level_table, metadata_json, totals_table
 
     files: dict[str, bytes] = {}
@@ -367,7 +367,10 @@ def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
         files[f"{stem}.csv"] = level_table(level, cfg).encode("utf-8")
         files[f"{stem}_totals.csv"] = totals_table(level, cfg).encode("utf-8")
         files[f"{stem}.meta.json"] = metadata_json(level, cfg, frames, stem).encode("utf-8")
-        files[f"{stem}.html"] = render_map(level, cfg, frames).encode("utf-8")
+        files.update(render_level(level, cfg, frames, stem))  # map, <stem>_table.html, per-group splits
+    from .methodology import methodology_markdown
+
+    files["methodology.md"] = methodology_markdown(cfg, frames).encode("utf-8")
     audit = frames.audit.as_dict()
     audit["tool_version"] = __version__
     audit["config_sha256"] = cfg.sha256

@@ -120,6 +120,8 @@ def rank_stability(scored: pd.DataFrame, score_cfg: ScoreConfig, stab: Stability
         idx = out.index[(groups == g) & out["score"].notna()]
         if len(idx) == 0:
             continue
+        if "code" in out:  # draws follow area-code order, so input row order never changes the figures
+            idx = out.loc[idx].sort_values("code").index
         rng = np.random.default_rng([stab.seed, gi])
         shares = out.loc[idx, [f"{n}_share" for n in names]].to_numpy(dtype="float64")
         ranks = draw_ranks(shares, weights, reverse, stab, rng)

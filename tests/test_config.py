@@ -37,6 +37,16 @@ def test_default_config_is_valid():
     (lambda d: d["score"]["tiers"].update(scheme="jenks"), r"choose one of quantiles, natural_breaks, fixed"),
     (lambda d: d["score"]["tiers"].update(scheme="fixed", k=3, thresholds=[50, 10]), r"2 increasing score cut-offs"),
     (lambda d: d["inputs"].pop("la_coverage"), r"'inputs' is missing la_coverage"),
+    (lambda d: d["score"].update(frame="regoin"), r"'score.frame' is 'regoin'.*did you mean 'region'"),
+    (lambda d: d["score"].update(frame="group"), r"needs 'inputs.area_groups'"),
+    (lambda d: d["stability"].update(draws=-5), r"'stability.draws' must be a whole number"),
+    (lambda d: d["stability"].update(weight_spread=1.5), r"'stability.weight_spread' must be at least 0 and below 1"),
+    (lambda d: d["stability"].update(normalisations=["log"]), r"'stability.normalisations' must be"),
+    (lambda d: d["stability"].update(seeds=1), r"unknown key 'stability.seeds'; did you mean 'seed'"),
+    (lambda d: d["diagnosis"]["inclusion"].update(older_people=1), r"unknown indicator 'diagnosis.inclusion.older_people'; did you mean 'older_population'"),
+    (lambda d: [d["diagnosis"]["infrastructure"].update({k: 0}) for k in list(d["diagnosis"]["infrastructure"])],
+     r"every weight in 'diagnosis.infrastructure' is zero"),
+    (lambda d: d["diagnosis"].update(threshold=120), r"'diagnosis.threshold' must be between 0 and 100"),
 ])
 def test_bad_config_one_line_error(tmp_path, mutate, message):
     path = write(tmp_path, mutate)
@@ -50,3 +60,10 @@ def test_invalid_yaml_names_line(tmp_path):
     path.write_text("title: a\nscore:\n  indicators: [\n", "utf-8")
     with pytest.raises(ConfigError, match=r"not valid YAML at line"):
         load_config(path)
+
+
+def test_stage_sections_are_kept_for_their_stage(tmp_path):
+    path = write(tmp_path, lambda d: d.update(pack={"areas": ["E07000142"]}))
+    cfg = load_config(path, known_indicators=KNOWN)
+    assert cfg.sections["pack"] == {"areas": ["E07000142"]}
+    assert cfg.stability.draws == 1000 and cfg.diagnosis.threshold == 60

@@ -134,3 +134,23 @@ def test_property_more_unserved_premises_never_lowers_score(rows, which, extra):
     worse.loc[which, "below_uso_n"] += extra
     after = score_areas(worse, c, class_col=None)["score"].iloc[which]
     assert after >= before - 1e-9
+
+
+def test_reference_frame_normalises_and_ranks_within_each_group():
+    # Hand-made: two regions; within each, min-max runs over that region's areas only.
+    f = pd.DataFrame({
+        "code": ["A", "B", "C", "D"], "region": ["East", "East", "West", "West"],
+        "premises": pd.array([100, 100, 100, 100], dtype="Int64"),
+        "gigabit_n": pd.array([50, 90, 98, 99], dtype="Int64"),
+        "below_uso_n": pd.array([0, 0, 0, 0], dtype="Int64"),
+    })
+    c = cfg(indicators=(IndicatorChoice("no_gigabit", 1.0),))
+    whole = score_areas(f, c, class_col=None)
+    framed = score_areas(f, c, class_col=None, frame_col="region")
+    assert whole["rank"].tolist() == [1, 2, 3, 4]
+    assert whole["score"].round(3).tolist() == [100.0, round(100 * 9 / 49, 3), round(100 * 1 / 49, 3), 0.0]
+    # C (2% without gigabit) is the worst of the West, so it scores 100 and ranks 1 there
+    assert framed["score"].tolist() == [100.0, 0.0, 100.0, 0.0]
+    assert framed["rank"].tolist() == [1, 2, 1, 2]
+    assert framed["frame_group"].tolist() == ["East", "East", "West", "West"]
+    assert framed["ranked_in_frame"].tolist() == [2, 2, 2, 2]
