@@ -15,7 +15,7 @@ MAPS := outputs/midlands_la_priority.html outputs/midlands_constituency_priority
 TABLES := outputs/midlands_la_priority.csv outputs/midlands_constituency_priority.csv \
           outputs/midlands_la_priority_totals.csv outputs/midlands_constituency_priority_totals.csv \
           outputs/midlands_la_priority.meta.json outputs/midlands_constituency_priority.meta.json \
-          outputs/audit.json
+          outputs/audit.json outputs/methodology.md
 
 .PHONY: help venv maps test check inspect bench clean distclean
 .SECONDARY:
@@ -44,6 +44,10 @@ check: $(STAMP) ## validate config.yaml and every input without building; print 
 
 bench: $(STAMP) ## measure build time, output sizes and browser draw time into outputs/bench.json
 	$(PY) -m mapper.bench
+
+.PHONY: pack
+pack: $(STAMP) ## build the bid evidence pack into outputs/pack/: make pack [AREA=E07000142 or AREA="West Lindsey"]
+	$(PY) -m mapper pack $(if $(AREA),--area "$(AREA)")
 
 inspect: $(STAMP) ## describe an Ofcom file: make inspect FILE=data/ofcom/laua/...csv
 	$(PY) -m mapper inspect --json "$(FILE)"
