@@ -1,0 +1,189 @@
+"""The numbers a pack publishes, taken from the same frames and table as the maps.
+
+Nothing here recomputes an area's figures: :func:`pack_table` is
+:func:`mapper.export.table_frame` (the published CSV) plus, when the lead stage
+has added them to ``level.frame``, the rank-interval, diagnosis and change
+columns. Comparison shares for a region or the Midlands come from
+``level.totals`` (counts summed, then divided); for a rural/urban class they are
+made the same way with :func:`mapper.score.totals` over the areas of that class.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..export import table_frame
+from ..score import IMD, INDICATORS, OFCOM, OFCOM_MOBILE, OFCOM_NONRES, OFCOM_TAKEUP, available_indicators, \
+    compute_indicators, totals
+
+#: Columns the lead stage may add to ``level.frame`` (used when present, never invented).
+STABILITY_COLUMNS = ("rank_median", "rank_p05", "rank_p95", "top_tier_share", "stability")
+DIAGNOSIS_COLUMNS = ("infra_need", "inclusion_need", "diagnosis", "diagnosis_reason")
+CHANGE_COLUMNS = ("change_from_release", "gigabit_gain_n", "below_uso_change_n", "unable_30_change_n")
+LEAD_COLUMNS = STABILITY_COLUMNS + DIAGNOSIS_COLUMNS + CHANGE_COLUMNS
+
+#: Which input file each indicator source comes from, per level (for its release).
+SOURCE_INPUTS = {
+    OFCOM: {"la": "la_coverage", "pcon": "pcon_coverage"},
+    OFCOM_NONRES: {"la": "la_coverage_residential", "pcon": "pcon_coverage_residential"},
+    OFCOM_MOBILE: {"la": "la_mobile"},
+    OFCOM_TAKEUP: {"la": "la_takeup"},
+    IMD: {"la": "imd", "pcon": "imd"},
+}
+#: Short citations used in sentences ("(Ofcom Connected Nations, July 2025)").
+SHORT_SOURCE = {
+    OFCOM: "Ofcom Connected Nations",
+    OFCOM_NONRES: "Ofcom Connected Nations, all premises minus residential",
+    OFCOM_MOBILE: "Ofcom Connected Nations mobile coverage",
+    OFCOM_TAKEUP: "Ofcom Connected Nations full-fibre take-up",
+    IMD: "English Indices of Deprivation 2019, MHCLG",
+}
+
+LEVEL_NOUN = {"la": ("local authority", "local authorities"), "pcon": ("constituency", "constituencies")}
+
+
+def pack_table(level, cfg) -> pd.DataFrame:
+    """The published table (``export.table_frame``) plus any lead-stage columns in ``level.frame``."""
+    table = table_frame(level, cfg)
+    extra = [c for c in LEAD_COLUMNS if c in level.frame.columns and c not in table.columns]
+    if extra:
+        add = pd.DataFrame(level.frame[["code", *extra]])
+        table = table.merge(add, on="code", how="left", validate="one_to_one")
+    return table
+
+
+def release_text(release: str | None) -> str:
+    """'July 2025 (202507, r01)' -> 'July 2025'.
+
+    >>> release_text("July 2025 (202507, r01)")
+    'July 2025'
+    """
+    if not release:
+        return "release unknown"
+    return re.sub(r"\s*\(.*\)\s*$", "", str(release)).strip() or str(release)
+
+
+def _record_for(cfg, frames, key: str) -> dict | None:
+    path = cfg.inputs.get(key)
+    if path is None:
+        return None
+    try:
+        rel = path.resolve().relative_to(cfg.root.resolve()).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    return next((r for r in frames.sources if r["file"] == rel), None)
+
+
+def citation(level, cfg, frames, indicator: str) -> str:
+    """'Ofcom Connected Nations, July 2025': short source name and release of an indicator."""
+    ind = INDICATORS[indicator]
+    key = SOURCE_INPUTS.get(ind.source, {}).get(level.key)
+    record = _record_for(cfg, frames, key) if key else None
+    release = release_text(record["release"]) if record else (level.coverage.meta.get("release_date") or "release unknown")
+    return f"{SHORT_SOURCE.get(ind.source, ind.source)}, {release}"
+
+
+def data_release(frames) -> str:
+    """The release date (YYYY-MM) of the local-authority coverage file: the pack's date."""
+    return frames.la.coverage.meta.get("release_date") or "2000-01"
+
+
+def class_totals(level) -> pd.DataFrame:
+    """Counts summed per rural/urban class (``level.class_col``), shares recomputed from the sums."""
+    frame = pd.DataFrame(level.frame.drop(columns="geometry"))
+    names = available_indicators(frame)
+    full = compute_indicators(frame, names)
+    cols = [c for n in names for c in (f"{n}_num", f"{n}_den")]
+    out = totals(full, cols, by=level.class_col)
+    sizes = frame.groupby(level.class_col).size()
+    out["areas"] = out["area"].map(sizes)
+    return out
+
+
+def _clean(value):
+    """pandas/numpy scalar -> plain Python (None for missing)."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    return value
+
+
+@dataclass
+class Figure:
+    """One indicator for one area, with the comparison shares a narrative quotes."""
+
+    name: str
+    label: str
+    unit: str
+    derived: bool
+    num: int | None
+    den: int | None
+    share: float | None
+    citation: str
+    region_share: float | None = None
+    class_share: float | None = None
+    midlands_share: float | None = None
+
+
+@dataclass
+class AreaFacts:
+    """Every number the narrative of one area uses, all read from the pack tables."""
+
+    level: str
+    code: str
+    name: str
+    level_title: str
+    region: str | None
+    area_class: str | None
+    class_label: str
+    class_areas: int | None
+    n_scored: int
+    n_class_scored: int | None
+    k: int
+    row: dict
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+
+def area_facts(level, cfg, frames, code: str, table: pd.DataFrame | None = None,
+               class_tot: pd.DataFrame | None = None) -> AreaFacts:
+    """Collect the area's row from :func:`pack_table` and its comparison shares."""
+    table = pack_table(level, cfg) if table is None else table
+    class_tot = class_totals(level) if class_tot is None else class_tot
+    match = table[table["code"] == code]
+    if len(match) != 1:
+        raise KeyError(code)
+    row = {k: _clean(v) for k, v in match.iloc[0].to_dict().items()}
+    region = row.get("region_name")
+    area_class = row.get(level.class_col)
+    tot = level.totals.set_index("area")
+    ctot = class_tot.set_index("area")
+    scored = table["score"].notna()
+    n_class_scored = int((scored & (table[level.class_col] == area_class)).sum()) if area_class is not None else None
+    facts = AreaFacts(
+        level=level.key, code=code, name=str(row["name"]), level_title=level.title, region=region,
+        area_class=area_class, class_label=level.class_label,
+        class_areas=int(ctot.loc[area_class, "areas"]) if area_class in ctot.index else None,
+        n_scored=int(scored.sum()), n_class_scored=n_class_scored, k=cfg.score.tiers.k, row=row,
+    )
+    for name in available_indicators(level.frame):
+        ind = INDICATORS[name]
+        fig = Figure(name, ind.label, ind.unit, ind.derived, row.get(f"{name}_num"), row.get(f"{name}_den"),
+                     row.get(f"{name}_share"), citation(level, cfg, frames, name))
+        col = f"{name}_share"
+        if col in tot.columns:
+            if region is not None and region in tot.index:
+                fig.region_share = _clean(tot.loc[region, col])
+            fig.midlands_share = _clean(tot.iloc[-1][col])
+        if area_class is not None and area_class in ctot.index and col in ctot.columns:
+            fig.class_share = _clean(ctot.loc[area_class, col])
+        facts.figures[name] = fig
+    return facts
