@@ -180,29 +180,35 @@ def lsoa21_deprivation(
     joined["pop_share"] = joined["population"] / joined["children"]
     joined["pop60_share"] = joined["population_60_plus"] / joined["children"]
 
-    def weighted(group: pd.DataFrame, col: str) -> float:
-        w = group["pop_share"].to_numpy()
-        v = group[col].to_numpy()
-        return float(np.average(v, weights=w)) if w.sum() > 0 else float(np.mean(v))
+    # Vectorised per-LSOA21 aggregation (one pass of groupby sums, no Python loop).
+    joined = joined.sort_values(["lsoa21_code", "lsoa11_code"], kind="stable")
+    g = joined.groupby("lsoa21_code", sort=True)
+    n_parents = g.size()
+    w = joined["pop_share"].astype("float64")
+    sum_w = w.groupby(joined["lsoa21_code"]).sum()
 
-    rows = []
-    for code, g in joined.groupby("lsoa21_code", sort=True):
-        changes = set(g["change"])
-        single = len(g) == 1
-        rank = float(g["imd_rank"].iloc[0]) if single else weighted(g, "imd_rank")
-        edu = float(g["education_rank"].iloc[0]) if single else weighted(g, "education_rank")
-        rows.append({
-            "lsoa21_code": code,
-            "imd_rank": rank,
-            "imd_decile": float(g["imd_decile"].iloc[0]) if single else rank_to_decile(rank),
-            "education_rank": edu,
-            "education_decile": float(g["education_decile"].iloc[0]) if single else rank_to_decile(edu),
-            "population": float(g["pop_share"].sum()),
-            "population_60_plus": float(g["pop60_share"].sum()),
-            "imd_change": "M" if len(g) > 1 else ("S" if "S" in changes or g["children"].iloc[0] > 1 else "U"),
-            "population_estimated": bool((g["children"] > 1).any()),
-        })
-    dep = pd.DataFrame(rows)
+    def merged_rank(col: str) -> pd.Series:
+        v = joined[col].astype("float64")
+        weighted = (v * w).groupby(joined["lsoa21_code"]).sum() / sum_w.where(sum_w > 0)
+        return weighted.fillna(v.groupby(joined["lsoa21_code"]).mean())
+
+    first = g.first()
+    single = n_parents == 1
+    to_decile = np.vectorize(rank_to_decile, otypes=[float])
+    imd_rank = first["imd_rank"].astype("float64").where(single, merged_rank("imd_rank"))
+    edu_rank = first["education_rank"].astype("float64").where(single, merged_rank("education_rank"))
+    split = (joined["change"] == "S").groupby(joined["lsoa21_code"]).any() | (first["children"] > 1)
+    dep = pd.DataFrame({
+        "lsoa21_code": n_parents.index,
+        "imd_rank": imd_rank.to_numpy(),
+        "imd_decile": np.where(single, first["imd_decile"].astype("float64"), to_decile(imd_rank.to_numpy())),
+        "education_rank": edu_rank.to_numpy(),
+        "education_decile": np.where(single, first["education_decile"].astype("float64"), to_decile(edu_rank.to_numpy())),
+        "population": g["pop_share"].sum().astype("float64").to_numpy(),
+        "population_60_plus": g["pop60_share"].sum().astype("float64").to_numpy(),
+        "imd_change": np.where(~single, "M", np.where(split, "S", "U")),
+        "population_estimated": (joined["children"] > 1).groupby(joined["lsoa21_code"]).any().to_numpy(),
+    })
     out = audited_merge(
         lsoa21, dep, left_on="lsoa21_code", right_on="lsoa21_code", name="lsoa21 -> imd2019 (via lookup)",
         left_label="Midlands LSOA21s", right_label="LSOA21s with IMD 2019 via the lookup", audit=audit,
