@@ -74,3 +74,33 @@ def compare(old: OfcomTable, new: OfcomTable, codes: set[str]) -> pd.DataFrame:
             out[col] = (n[measure].astype("Int64") - o[measure].astype("Int64")).to_numpy()
     out["change_from_release"] = old.meta.get("release_date") or old.meta.get("release")
     return out
+
+
+def study_codes(cfg, table: OfcomTable) -> set[str]:
+    """The study area's codes for the level of ``table`` (local authorities or 2010 constituencies)."""
+    from .load.geo import read_boundaries
+    from .load.tables import read_table
+
+    if table.level == "laua":
+        lads = read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")
+        return set(lads.loc[lads["region_code"].isin(cfg.regions), "lad_code"])
+    if table.level == "parl_const":
+        code_f, name_f = cfg.boundary_fields["pcon"]
+        return set(read_boundaries(cfg.inputs["pcon_boundaries"], code_f, name_f)["code"])
+    raise ChangeError(f"{table.meta['file']}: change over time works on local-authority or constituency files, "
+                      f"not level '{table.level}'")
+
+
+def compare_files(cfg, old_path, new_path) -> tuple[pd.DataFrame, dict]:
+    """Compare any two releases of one level for the study area: (per-area table, study-area totals)."""
+    from .load.ofcom import load_ofcom
+
+    old, new = load_ofcom(old_path), load_ofcom(new_path)
+    codes = study_codes(cfg, new) & set(new.data["code"].dropna())
+    table = compare(old, new, codes)
+    names = new.data.drop_duplicates("code").set_index("code")["name"] if "name" in new.data else None
+    if names is not None:
+        table.insert(1, "name", table["code"].map(names))
+    totals = {col: int(table[col].sum()) for col, _ in MEASURES if col in table}
+    totals.update(areas=len(table), from_release=old.meta.get("release_date"), to_release=new.meta.get("release_date"))
+    return table, totals

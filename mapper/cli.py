@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true", help="print one JSON object (default: readable text)")
     sub.add_parser("check", help="validate config.yaml and every input without writing outputs")
     sub.add_parser("indicators", help="list the indicators available to score.indicators")
+    c = sub.add_parser("change", help="compare two releases of the same level for the study area (counts)")
+    c.add_argument("old", help="the earlier Ofcom coverage CSV")
+    c.add_argument("new", help="the later Ofcom coverage CSV (same level and variant)")
+    c.add_argument("--csv", help="also write the per-area table to this CSV file")
     from .pack.cli import add_pack_parser  # bid evidence pack: mapper/pack/cli.py
 
     add_pack_parser(sub)
@@ -127,9 +131,25 @@ def _sigterm_as_interrupt() -> None:
         signal.signal(signal.SIGTERM, _raise)
 
 
+def _change(args) -> int:
+    from ._io import atomic_write_text
+    from .change import compare_files
+
+    table, totals = compare_files(_config(args), args.old, args.new)
+    if args.csv:
+        atomic_write_text(Path(args.csv), table.to_csv(index=False, lineterminator="\n"))
+        print(f"wrote {args.csv}")
+    print(f"{totals['areas']} study-area areas, {totals['from_release']} -> {totals['to_release']}:")
+    for key, label in (("gigabit_gain_n", "premises gaining gigabit"), ("below_uso_change_n", "change in premises below the USO"),
+                       ("unable_30_change_n", "change in premises unable to get 30 Mbit/s"), ("premises_change_n", "change in premises")):
+        if key in totals:
+            print(f"  {label:45} {totals[key]:+,}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"build": _build, "inspect": _inspect, "check": _check, "indicators": _indicators, "pack": _pack}[args.command]
+    handler = {"build": _build, "inspect": _inspect, "check": _check, "indicators": _indicators, "pack": _pack, "change": _change}[args.command]
     _sigterm_as_interrupt()
     try:
         return handler(args)

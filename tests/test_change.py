@@ -60,3 +60,25 @@ def test_pipeline_carries_change_columns(frames):
     assert pcon["gigabit_gain_n"].notna().all()
     assert (pcon["change_from_release"] == "2020-09").all()
     assert int(pcon["gigabit_gain_n"].sum()) > 0
+
+
+def test_cli_compares_any_two_releases(tmp_path, capsys):
+    from mapper.cli import main
+
+    out_csv = tmp_path / "change.csv"
+    rc = main(["change", str(PCON / "202109_fixed_pcon_coverage_r01.csv"), str(PCON / "202209_fixed_pcon_coverage_r02.csv"),
+               "--csv", str(out_csv)])
+    text = capsys.readouterr().out
+    assert rc == 0 and "105 study-area areas, 2021-09 -> 2022-09" in text
+    import pandas as pd
+    table = pd.read_csv(out_csv)
+    assert len(table) == 105
+    assert f"{int(table['gigabit_gain_n'].sum()):+,}" in text
+
+
+def test_cli_refuses_mixed_levels_in_one_line(capsys):
+    from mapper.cli import main
+
+    rc = main(["change", str(PCON / "202209_fixed_pcon_coverage_r02.csv"), str(DATA / "ofcom/laua/202507_fixed_laua_coverage_r01_midlands.csv")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "level differs" in err
