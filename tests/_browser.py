@@ -59,3 +59,37 @@ def console_errors(driver) -> list[str]:
 
 def open_file(driver, path: Path) -> None:
     driver.get(Path(path).resolve().as_uri())
+
+
+def wait_drawn(driver, timeout: float = 20.0) -> bool:
+    """Wait until the page's app exists and two animation frames have passed (the canvas is painted)."""
+    import time
+
+    end = time.time() + timeout
+    while time.time() < end:
+        if driver.execute_script("return !!(window.gmApp && window.gmApp.tableReady)"):
+            driver.execute_async_script(
+                "var done = arguments[arguments.length - 1];"
+                "requestAnimationFrame(function () { requestAnimationFrame(function () { done(true); }); });")
+            return True
+        time.sleep(0.05)
+    return False
+
+
+#: JavaScript: count painted pixels of the overlay canvas (every 4th pixel each way) and a colour signature.
+CANVAS_STATS = """
+var c = document.querySelector('.leaflet-overlay-pane canvas');
+if (!c) { return null; }
+var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, n = 0, sig = {}, w = c.width;
+for (var y = 0; y < c.height; y += 4) {
+  for (var x = 0; x < w; x += 4) {
+    var i = (y * w + x) * 4;
+    if (d[i + 3] > 0) { n++; var k = (d[i] >> 4) + ',' + (d[i + 1] >> 4) + ',' + (d[i + 2] >> 4); sig[k] = (sig[k] || 0) + 1; }
+  }
+}
+return {painted: n, sampled: Math.ceil(c.height / 4) * Math.ceil(w / 4), colours: sig};
+"""
+
+
+def canvas_stats(driver) -> dict | None:
+    return driver.execute_script(CANVAS_STATS)

@@ -24,12 +24,12 @@ import shapely
 
 from ..geometry import simplify_coverage
 from ..score import INDICATORS, Indicator
-from .data import (CHANGE_COLUMNS, NO_DATA, area_properties, area_table, build_views, estimate_label)
+from .data import (CHANGE_COLUMNS, NO_DATA, area_properties, area_table, build_views, estimate_label, tier_colours)
 from .options import MapOptions, map_options
 from .page import build_page, leaflet_assets
 from .table import table_page
 
-__all__ = ["render_level", "render_map", "map_options", "MapOptions", "leaflet_assets"]
+__all__ = ["render_level", "render_map", "map_options", "MapOptions", "leaflet_assets", "tier_colours"]
 
 IMD_RELEASE = "IoD 2019 (population mid-2015)"
 
