@@ -8,11 +8,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-TESTDATA = Path(__file__).resolve().parent / "data"
-LA_FILE = DATA / "ofcom/laua/202507_fixed_laua_coverage_r01_midlands.csv"
-LA_RES_FILE = DATA / "ofcom/laua/202507_fixed_laua_res_coverage_r01_midlands.csv"
+from _paths import DATA, LA_FILE, LA_RES_FILE, ROOT, TESTDATA  # noqa: F401  (tests import these from _paths)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from conftest import DATA
+from _paths import DATA
 from mapper.change import ChangeError, compare
 from mapper.load.ofcom import OfcomTable, load_ofcom
 

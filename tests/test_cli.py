@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import DATA, LA_FILE, ROOT
+from _paths import DATA, LA_FILE, ROOT
 
 
 def run(*args, cwd=ROOT):

@@ -5,7 +5,7 @@ import csv
 import pandas as pd
 import pytest
 
-from conftest import DATA, LA_FILE, LA_RES_FILE
+from _paths import DATA, LA_FILE, LA_RES_FILE
 from mapper.companions import mobile_counts, non_residential, takeup_counts
 from mapper.errors import ValueProblem
 from mapper.load.ofcom import load_ofcom

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from conftest import ROOT
+from _paths import ROOT
 from mapper.config import load_config
 from mapper.errors import ConfigError
 from mapper.score import INDICATORS

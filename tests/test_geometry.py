@@ -6,7 +6,7 @@ import pytest
 import shapely
 from shapely.geometry import Polygon
 
-from conftest import ROOT
+from _paths import ROOT
 from mapper.geometry import GeometryError, coverage_report, simplify_coverage
 
 LAD = ROOT / "boundaries/LAD24_BUC_midlands.geojson"

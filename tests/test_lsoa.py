@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from conftest import ROOT, TESTDATA
+from _paths import ROOT, TESTDATA
 from mapper.errors import JoinError, SchemaError
 from mapper.join import Audit
 from mapper.load.ofcom import load_ofcom

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from conftest import LA_FILE, ROOT
+from _paths import LA_FILE, ROOT
 from mapper.errors import JoinError
 from mapper.pipeline import build_frames, render_outputs
 

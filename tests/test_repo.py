@@ -4,7 +4,7 @@ import subprocess
 
 import yaml
 
-from conftest import ROOT
+from _paths import ROOT
 from mapper._io import sha256_file
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import DATA, LA_FILE, LA_RES_FILE, TESTDATA
+from _paths import DATA, LA_FILE, LA_RES_FILE, TESTDATA
 from mapper.errors import SchemaError, ValueProblem
 from mapper.load.ofcom import inspect_summary, load_ofcom, parse_file_name
 
