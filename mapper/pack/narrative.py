@@ -354,6 +354,48 @@ def _docx_segs(paragraph, segs: list[Seg]) -> None:
             run.bold = True
 
 
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def _docx_markdown(doc, text: str) -> None:
+    """Render the method statement's Markdown: headings, bullets, pipe tables, **bold**, `code`."""
+    lines = [ln.rstrip() for ln in text.strip().splitlines()]
+    i = 0
+    while i < len(lines):
+        line = lines[i].replace("`", "")
+        if not line.strip():
+            i += 1
+            continue
+        if line.lstrip().startswith("|"):
+            rows = []
+            while i < len(lines) and lines[i].lstrip().startswith("|"):
+                cells = _cells(lines[i].replace("`", ""))
+                if not all(re.fullmatch(r":?-{3,}:?", c) for c in cells if c):
+                    rows.append(cells)
+                i += 1
+            width = max(len(r) for r in rows)
+            table = doc.add_table(rows=0, cols=width)
+            table.style = "Light Grid Accent 1"
+            for j, r in enumerate(rows):
+                cells = table.add_row().cells
+                for cell, value in zip(cells, r):
+                    cell.text = ""
+                    _docx_inline(cell.paragraphs[0], value)
+                    if j == 0:
+                        for run in cell.paragraphs[0].runs:
+                            run.bold = True
+            continue
+        m = re.match(r"^(#{1,6}) (.*)$", line)
+        if m:
+            doc.add_heading(m.group(2), level=min(9, len(m.group(1)) + 2))
+        elif re.match(r"^\s*[-*] ", line):
+            _docx_inline(doc.add_paragraph(style="List Bullet"), re.sub(r"^\s*[-*] ", "", line))
+        else:
+            _docx_inline(doc.add_paragraph(), line)
+        i += 1
+
+
 def to_docx(blocks: list[tuple], *, title: str, subject: str, created) -> bytes:
     """Render the blocks with python-docx; core properties fixed for byte-identical reruns."""
     from docx import Document
@@ -386,17 +428,7 @@ def to_docx(blocks: list[tuple], *, title: str, subject: str, created) -> bytes:
             doc.add_picture(io.BytesIO(block[2]), width=Inches(6.0))
             doc.add_paragraph(block[3], style="Caption")
         elif kind == "md":
-            for line in block[1].strip().splitlines():
-                line = line.rstrip()
-                if not line:
-                    continue
-                m = re.match(r"^(#{1,6}) (.*)$", line)
-                if m:
-                    doc.add_heading(m.group(2), level=min(9, len(m.group(1)) + 2))
-                elif re.match(r"^\s*[-*] ", line):
-                    _docx_inline(doc.add_paragraph(style="List Bullet"), re.sub(r"^\s*[-*] ", "", line))
-                else:
-                    _docx_inline(doc.add_paragraph(), line)
+            _docx_markdown(doc, block[1])
     props = doc.core_properties
     props.title = title
     props.subject = subject

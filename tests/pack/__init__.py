@@ -1,0 +1,1 @@
+"""Tests of the bid evidence pack (mapper/pack). A package, so its conftest does not shadow tests/conftest.py."""

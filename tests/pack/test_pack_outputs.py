@@ -1,0 +1,130 @@
+"""Maps, GeoPackage, manifest, byte-identical reruns, and the pack's area and config handling."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from matplotlib import image as mpimg
+
+from _paths import ROOT
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+MAPS = ["midlands_la_tiers", "midlands_constituency_tiers", "E07000142_west-lindsey", "E14000707_gainsborough"]
+
+
+@pytest.mark.parametrize("stem", MAPS)
+def test_maps_have_print_size_and_are_not_blank(pack_dir, stem):
+    png = mpimg.imread(pack_dir / "maps" / f"{stem}.png")
+    assert png.shape[:2] == (2400, 2100)  # 7 x 8 inches at 300 dpi
+    ink = (png[..., :3] < 0.95).any(axis=-1).mean()
+    assert ink > 0.10, f"only {ink:.1%} of pixels are not white"
+    assert len(np.unique(png[..., :3].reshape(-1, 3)[::97], axis=0)) > 5  # several tier colours, not one fill
+    pdf = (pack_dir / "maps" / f"{stem}.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and b"/MediaBox [ 0 0 504 576 ]" in pdf
+    assert b"CreationDate" not in pdf
+    assert b"Software" not in (pack_dir / "maps" / f"{stem}.png").read_bytes()[:2000]
+
+
+def test_geopackage_layers_and_metadata(cfg, frames, pack_dir):
+    import pyogrio
+
+    path = pack_dir / "midlands_connectivity.gpkg"
+    layers = {name for name, _ in pyogrio.list_layers(path)}
+    assert {"local_authorities", "constituencies", "pack_metadata"} <= layers
+    info = pyogrio.read_info(path, layer="local_authorities")
+    assert info["features"] == len(frames.la.frame)
+    assert {"no_gigabit_num", "no_gigabit_share", "score", "tier"} <= set(info["fields"])
+    with sqlite3.connect(path) as con:
+        meta = dict(con.execute("SELECT key, value FROM pack_metadata"))
+        stamps = {r[0] for r in con.execute("SELECT last_change FROM gpkg_contents")}
+    assert meta["schema_version"] == "1" and meta["config_sha256"] == cfg.sha256
+    assert stamps == {"2025-07-01T00:00:00.000Z"}
+
+
+def test_manifest_lists_inputs_config_and_every_output(cfg, frames, pack_dir):
+    man = json.loads((pack_dir / "manifest.json").read_text("utf-8"))
+    assert man["config"] == {"file": "config.yaml", "sha256": cfg.sha256}
+    assert man["tool"]["version"]
+    assert {i["file"]: i["sha256"] for i in man["inputs"]} == {s["file"]: s["sha256"] for s in frames.sources}
+    assert all(i["licence"] and i["release"] and i["attribution"] for i in man["inputs"])
+    on_disk = sorted(p.relative_to(pack_dir).as_posix() for p in pack_dir.rglob("*") if p.is_file())
+    listed = sorted(o["file"] for o in man["outputs"])
+    assert listed == [p for p in on_disk if p != "manifest.json"]
+    for o in man["outputs"]:
+        assert _sha(pack_dir / o["file"]) == o["sha256"], o["file"]
+    assert [a["code"] for a in man["areas"]] == ["E07000142", "E14000707"]
+
+
+def test_rerun_is_byte_identical(cfg, frames, pack_areas, pack_files, pack_dir, tmp_path):
+    from mapper.pack import render_pack, write_pack
+
+    again = render_pack(cfg, frames, pack_areas, progress=False)
+    assert sorted(again) == sorted(pack_files)
+    differ = [name for name in again if again[name] != pack_files[name]]
+    assert differ == []
+    write_pack(again, tmp_path)
+    first = {p.relative_to(pack_dir).as_posix(): _sha(p) for p in pack_dir.rglob("*") if p.is_file()}
+    second = {p.relative_to(tmp_path).as_posix(): _sha(p) for p in tmp_path.rglob("*") if p.is_file()}
+    assert first == second
+
+
+def test_rewrite_drops_files_of_areas_no_longer_in_the_pack(cfg, frames, pack_files, tmp_path):
+    from mapper.pack import write_pack
+
+    write_pack(pack_files, tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    smaller = {k: v for k, v in pack_files.items() if "gainsborough" not in k}
+    write_pack(smaller, tmp_path)
+    assert not list(tmp_path.rglob("*gainsborough*"))
+    assert (tmp_path / "notes.txt").exists()  # files the pack did not make are left alone
+
+
+def test_area_resolution(frames):
+    from mapper.pack import AreaError, resolve_areas
+
+    got = resolve_areas(frames, ["e07000142", "  west   lindsey ", "GAINSBOROUGH"])
+    assert [(a.level, a.code) for a in got] == [("la", "E07000142"), ("pcon", "E14000707")]
+    both = resolve_areas(frames, ["Derbyshire Dales"])
+    assert sorted(a.level for a in both) == ["la", "pcon"]
+    with pytest.raises(AreaError, match="did you mean 'West Lindsey'"):
+        resolve_areas(frames, ["West Lindsy"])
+
+
+def test_default_areas_and_config_section(cfg, frames):
+    from mapper.errors import ConfigError
+    from mapper.pack import pack_areas
+
+    top = pack_areas(replace(cfg, sections={}), frames, None)
+    ranked = frames.la.frame.sort_values(["rank", "code"])
+    assert [a.code for a in top] == list(ranked["code"].head(5))
+    two = pack_areas(replace(cfg, sections={"pack": {"top": 2}}), frames, None)
+    assert len(two) == 2
+    listed = pack_areas(replace(cfg, sections={"pack": {"areas": ["East Lindsey"]}}), frames, None)
+    assert [a.name for a in listed] == ["East Lindsey"]
+    assert [a.code for a in pack_areas(replace(cfg, sections={"pack": {"areas": ["Bassetlaw"]}}), frames,
+                                       ["E07000142"])] == ["E07000142"]  # --area wins over config
+    with pytest.raises(ConfigError, match="did you mean 'areas'"):
+        pack_areas(replace(cfg, sections={"pack": {"area": ["x"]}}), frames, None)
+    with pytest.raises(ConfigError, match="pack.top"):
+        pack_areas(replace(cfg, sections={"pack": {"top": 0}}), frames, None)
+
+
+def test_cli_bad_area_is_one_line_exit_2(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "mapper", "pack", "--area", "Nowhere-on-Sea", "--outputs", str(tmp_path)],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "Nowhere-on-Sea" in errors[0]
+    assert not any(tmp_path.iterdir())  # nothing written
