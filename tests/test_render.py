@@ -155,7 +155,7 @@ def test_map_links_methodology_table_and_keeps_offline(tiny_files):
     assert not re.search(r"<script[^>]+src=", page) and not re.search(r"<link[^>]+href=", page)
     assert "cdn.jsdelivr" not in page and "unpkg.com" not in page
     assert "user-scalable=no" not in page
-    assert '<th scope="col" data-key="rank">' in page and 'id="gm-search"' in page and 'list="gm-areas"' in page
+    assert '<th scope="col" role="columnheader" data-key="rank">' in page and 'id="gm-search"' in page and 'list="gm-areas"' in page
     assert '<input type="checkbox" name="gm-class" value="Rural" checked>' in page
     assert '<input type="checkbox" name="gm-tier" value="0" checked>' in page
 

@@ -62,7 +62,7 @@ def _release(level) -> str:
 
 
 def _dates(level, names, registry) -> list[str]:
-    out = [f"coverage: Ofcom Connected Nations {_release(level)}"]
+    out = [f"coverage: Ofcom Connected Nations {_release(level)}"] if getattr(level, "coverage", None) is not None else []
     if any("Deprivation" in registry[n].source for n in names):
         out.append(f"deprivation and population: {IMD_RELEASE}")
     if "change_from_release" in level.frame.columns and level.frame["change_from_release"].notna().any():

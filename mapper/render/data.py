@@ -80,14 +80,23 @@ def _num(x, digits: int):
     return int(round(x)) if digits == 0 else round(x, digits)
 
 
-def _fmt(x: float, fmt: str) -> str:
+def _fmt(x: float, fmt: str, decimals: int = 1) -> str:
     if fmt == "pct":
-        return f"{100 * x:.1f}%"
+        return f"{100 * x:.{decimals}f}%"
     if fmt == "prob":
         return f"{100 * x:.0f}%"
     if fmt == "int":
         return f"{x:,.0f}"
-    return f"{x:.1f}"
+    return f"{x:.{decimals}f}"
+
+
+def _decimals(edges: list[float], fmt: str) -> int:
+    """Fewest decimals (1-4) that keep every class edge label distinct (small shares need more)."""
+    for d in (1, 2, 3, 4):
+        labels = [_fmt(e, fmt, d) for e in edges]
+        if len(set(labels)) == len(set(edges)):
+            return d
+    return 4
 
 
 @dataclass
@@ -134,15 +143,18 @@ def _numeric_view(key, label, note, values: pd.Series, palette, k, fmt, digits, 
     lo = float(x.min()) if len(x) else 0.0
     hi = float(x.max()) if len(x) else 0.0
     edges = [lo] + breaks + [hi]
+    d = _decimals(edges if fixed is None else breaks, fmt)
     legend = []
     for i in range(len(breaks) + 1):
         a, b = edges[i], edges[i + 1]
         if fixed is not None:
-            lab = f"{_fmt(a if i == 0 else edges[i], fmt)} to {_fmt(b, fmt)}" if i else f"up to {_fmt(b, fmt)}"
+            lab = f"{_fmt(a, fmt, d)} to {_fmt(b, fmt, d)}" if i else f"up to {_fmt(b, fmt, d)}"
             if i == len(breaks):
-                lab = f"over {_fmt(a, fmt)}"
+                lab = f"over {_fmt(a, fmt, d)}"
         else:
-            lab = f"{_fmt(a, fmt)} to {_fmt(b, fmt)}" if i == 0 else f"over {_fmt(a, fmt)} to {_fmt(b, fmt)}"
+            lab = f"{_fmt(a, fmt, d)} to {_fmt(b, fmt, d)}" if i == 0 else f"over {_fmt(a, fmt, d)} to {_fmt(b, fmt, d)}"
+            if i == 0 and a == b:
+                lab = _fmt(a, fmt, 0 if a == 0 else d)
         legend.append(lab)
     return View(key, label, note, fmt=fmt, column=column or key, digits=digits, breaks=breaks,
                 colours=colours, legend=legend, **kw)

@@ -102,14 +102,14 @@ _PANEL = """
   <h2 id="gm-table-h">{{ this.ctx.table_title|e }}</h2>
   <p id="gm-table-count" class="gm-sub"></p>
   <div class="gm-table-wrap">
-  <table id="gm-table" aria-labelledby="gm-table-h">
-    <thead><tr>
-      <th scope="col" data-key="rank"><button type="button">Rank</button></th>
-      <th scope="col" data-key="name"><button type="button">Area</button></th>
-      <th scope="col" data-key="class"><button type="button">Class</button></th>
-      <th scope="col" data-key="view"><button type="button" id="gm-th-view">Value</button></th>
+  <table id="gm-table" role="table" aria-labelledby="gm-table-h">
+    <thead role="rowgroup"><tr role="row">
+      <th scope="col" role="columnheader" data-key="rank"><button type="button">Rank</button></th>
+      <th scope="col" role="columnheader" data-key="name"><button type="button">Area</button></th>
+      <th scope="col" role="columnheader" data-key="class"><button type="button">Class</button></th>
+      <th scope="col" role="columnheader" data-key="view"><button type="button" id="gm-th-view">Value</button></th>
     </tr></thead>
-    <tbody></tbody>
+    <tbody role="rowgroup"></tbody>
   </table>
   </div>
   <p class="gm-keys">Keyboard: Tab to the table, then Enter or Space zooms to a row (arrow keys move); [ and ] change the view; / jumps to search; Esc clears the selection.</p>

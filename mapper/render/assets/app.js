@@ -160,7 +160,7 @@ function gmStart(P, map) {
       parts.push(d);
     }
     if (v.estimate) { parts.push(el('div', 'gm-note', 'Estimate: counts derived from Ofcom\u2019s published percentages.')); }
-    if (v.ind !== undefined) { parts.push(el('div', 'gm-note', 'Classes: quintiles of all ' + fmtInt(P.n_all) + ' areas.')); }
+    if (v.ind !== undefined) { parts.push(el('div', 'gm-note', 'Classes: quantiles of all ' + fmtInt(P.n_all) + ' areas (equal numbers of areas where values allow).')); }
     box.replaceChildren.apply(box, parts);
   }
 
@@ -177,13 +177,11 @@ function gmStart(P, map) {
   function buildTable() {
     feats.forEach(function (f) {
       var p = f.properties, tr = el('tr');
-      tr.tabIndex = 0; tr.dataset.code = p.c;
-      tr.appendChild(el('td', 'num', p.rk === null || p.rk === undefined ? '' : p.rk));
-      var name = el('td', null, p.n + ' ');
-      name.appendChild(el('span', 'gm-sub', p.c));
-      tr.appendChild(name);
-      tr.appendChild(el('td', null, p.k || ''));
-      tr.appendChild(el('td', 'num'));
+      tr.tabIndex = 0; tr.dataset.code = p.c; tr.setAttribute('role', 'row');
+      var cells = [el('td', 'num', p.rk === null || p.rk === undefined ? '' : p.rk), el('td', null, p.n + ' '),
+                   el('td', null, p.k || ''), el('td', 'num')];
+      cells[1].appendChild(el('span', 'gm-sub', p.c));
+      cells.forEach(function (c) { c.setAttribute('role', 'cell'); tr.appendChild(c); });
       tr.addEventListener('click', function () { select(p.c, {zoom: true}); });
       tr.addEventListener('keydown', function (e) {
         if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(p.c, {zoom: true, popup: true}); }
@@ -216,10 +214,12 @@ function gmStart(P, map) {
     feats.forEach(function (f) {
       var p = f.properties, tr = rows[p.c];
       if (!tr) { return; }
-      tr.cells[3].textContent = fmtVal(v, p.v[vi]);
-      tr.hidden = !visible(p);
-      if (!tr.hidden) { shown++; }
-      tr.classList.toggle('gm-selected', p.c === state.area);
+      // write only what changed: every DOM write can cost a style pass over thousands of rows
+      var text = fmtVal(v, p.v[vi]), cell = tr.cells[3], hide = !visible(p), sel = p.c === state.area;
+      if (cell.textContent !== text) { cell.textContent = text; }
+      if (tr.hidden !== hide) { tr.hidden = hide; }
+      if (!hide) { shown++; }
+      if (tr.classList.contains('gm-selected') !== sel) { tr.classList.toggle('gm-selected', sel); }
     });
     document.getElementById('gm-table-count').textContent = shown + ' of ' + feats.length + ' areas shown';
   }
@@ -342,6 +342,7 @@ function gmStart(P, map) {
   });
 
   var app = {map: map, layer: layer, setView: setView, select: select, state: state, byCode: byCode,
+             parts: {style: style, drawLegend: drawLegend, refreshTable: refreshTable, writeHash: writeHash},
              ready: performance.now(), tableReady: false};
   window.gmApp = app;
   restore();
