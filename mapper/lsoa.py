@@ -314,20 +314,37 @@ class BdukResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _batch_counts(table, cols: dict[str, str]):
-    """Group one record batch by (lad, postcode, status, current, future) and by the contract keys."""
+def _batch_counts(table, cols: dict[str, str], postcodes=None, lsoas=None):
+    """Reduce one record batch (in Arrow) to counts per (LAD, LSOA21, status, current, future) and per contract.
+
+    ``postcodes``/``lsoas`` are parallel Arrow arrays (normalised postcode ->
+    LSOA21 code); the premises' postcode is normalised (upper case, no spaces)
+    and looked up with a hash join. Returns the two count frames and up to 50
+    postcodes that found no LSOA.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     def col(canon: str):
         if canon in cols:
-            return pc.utf8_trim_whitespace(table.column(cols[canon]).cast(pa.string()))
+            return table.column(cols[canon])
         return pa.nulls(table.num_rows, pa.string())
 
-    t = pa.table({k: col(k) for k in BDUK_ALIASES})
-    a = t.group_by(["lad_code", "postcode", "subsidy_control_status", "current_gigabit", "future_gigabit"]).aggregate([([], "count_all")])
+    data = {k: col(k) for k in BDUK_ALIASES if k != "postcode"}
+    unplaced = []
+    if postcodes is not None:
+        norm = pc.replace_substring_regex(pc.utf8_upper(col("postcode")), r"\s+", "")
+        idx = pc.index_in(norm, value_set=postcodes)
+        data["lsoa21_code"] = pc.take(lsoas, idx)
+        missing = pc.is_null(idx)
+        if pc.any(missing).as_py():
+            unplaced = pc.unique(pc.filter(norm, missing)).slice(0, 50).to_pylist()
+    else:
+        data["lsoa21_code"] = pa.nulls(table.num_rows, pa.string())
+    t = pa.table(data)
+    a = t.group_by(["lad_code", "lsoa21_code", "subsidy_control_status", "current_gigabit", "future_gigabit"]).aggregate([([], "count_all")])
     b = t.group_by(["lad_code", "contract_name", "supplier", "final_coverage_date", "subsidy_control_status"]).aggregate([([], "count_all")])
-    return a.to_pandas(), b.to_pandas()
+    return a.to_pandas().rename(columns={"count_all": "n"}), b.to_pandas().rename(columns={"count_all": "n"}), unplaced
 
 
 def _wide(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -342,28 +359,35 @@ def _wide(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return cols.groupby(key, sort=True)[list(BDUK_COUNTS)].sum().reset_index()
 
 
-def bduk_aggregate(paths, postcode_lsoa: pd.DataFrame | None, *, audit: Audit, block_size: int = 64 << 20,
-                   collapse_rows: int = 2_000_000) -> BdukResult:
+def bduk_aggregate(paths, postcode_lsoa: pd.DataFrame | None, *, audit: Audit, block_size: int = 16 << 20,
+                   collapse_rows: int = 500_000) -> BdukResult:
     """Stream BDUK premises CSVs and count premises by LSOA21 and by LAD.
 
     ``paths`` is one path or a list (one CSV per local authority, as BDUK
     publishes them). ``postcode_lsoa`` (from :func:`postcode_lsoa_lookup`)
     places each premises in an LSOA21 through its postcode; without it only
     the LAD table is built. Each file is read in record batches of about
-    ``block_size`` bytes with only the needed columns; partial counts are
-    collapsed whenever they exceed ``collapse_rows`` rows, so memory stays
-    bounded however many rows there are.
+    ``block_size`` bytes with only the needed columns; each batch is reduced
+    at once to counts per (LAD, LSOA21, status, current, future) and per
+    (LAD, contract, supplier, date, status), and partial counts are collapsed
+    whenever they exceed ``collapse_rows`` rows. Memory therefore depends on
+    the number of areas and contracts, not on the number of premises rows.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     paths = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
+    keys_a = ["lad_code", "lsoa21_code", "subsidy_control_status", "current_gigabit", "future_gigabit"]
+    keys_b = ["lad_code", "contract_name", "supplier", "final_coverage_date", "subsidy_control_status"]
     parts_a: list[pd.DataFrame] = []
     parts_b: list[pd.DataFrame] = []
-    pending = 0
-    rows = 0
-    keys_a = ["lad_code", "postcode", "subsidy_control_status", "current_gigabit", "future_gigabit"]
-    keys_b = ["lad_code", "contract_name", "supplier", "final_coverage_date", "subsidy_control_status"]
+    pending = rows = 0
+    unplaced_postcodes: set[str] = set()
+    to_lsoa = pc_arr = lsoa_arr = None
+    if postcode_lsoa is not None:
+        to_lsoa = postcode_lsoa.drop_duplicates("postcode")
+        pc_arr = pa.array(to_lsoa["postcode"].astype(str).to_numpy(), pa.string())
+        lsoa_arr = pa.array(to_lsoa["lsoa21_code"].astype(str).to_numpy(), pa.string())
 
     def collapse(parts, keys):
         df = pd.concat(parts, ignore_index=True)
@@ -378,9 +402,11 @@ def bduk_aggregate(paths, postcode_lsoa: pd.DataFrame | None, *, audit: Audit, b
             reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=block_size), convert_options=convert)
             for batch in reader:
                 rows += batch.num_rows
-                a, b = _batch_counts(pa.Table.from_batches([batch]), cols)
-                parts_a.append(a.rename(columns={"count_all": "n"}))
-                parts_b.append(b.rename(columns={"count_all": "n"}))
+                a, b, unplaced = _batch_counts(pa.Table.from_batches([batch]), cols, pc_arr, lsoa_arr)
+                if len(unplaced_postcodes) < 50:
+                    unplaced_postcodes.update(unplaced)
+                parts_a.append(a)
+                parts_b.append(b)
                 pending += len(a) + len(b)
                 if pending > collapse_rows:
                     parts_a, parts_b = collapse(parts_a, keys_a), collapse(parts_b, keys_b)
@@ -396,21 +422,20 @@ def bduk_aggregate(paths, postcode_lsoa: pd.DataFrame | None, *, audit: Audit, b
     unknown = sorted(s for s in set(a["subsidy_control_status"].dropna()) if s.strip().casefold() not in BDUK_STATUS)
     if unknown:
         notes.append(f"BDUK: subsidy control status value(s) {unknown[:5]} are not White, Grey/Black or Under Review; counted as status_other_n")
-    if postcode_lsoa is not None:
-        a = a.assign(postcode=normalise_postcode(a["postcode"]))
-        placed = audited_merge(
-            a, postcode_lsoa[["postcode", "lsoa21_code"]], left_on="postcode", right_on="postcode",
-            name="bduk premises postcodes -> postcode LSOA21", left_label="BDUK premises postcodes",
-            right_label="postcodes placed in a study-area LSOA21", audit=audit, required="none",
-            note="premises whose postcode is outside the study area or not in the postcode directory have no LSOA",
-        )
-        unplaced = int(placed.loc[placed["lsoa21_code"].isna(), "n"].sum())
-        lsoa = _wide(placed.dropna(subset=["lsoa21_code"]), "lsoa21_code")
+    if to_lsoa is not None:
+        placed = a.dropna(subset=["lsoa21_code"])
+        unplaced = int(a.loc[a["lsoa21_code"].isna(), "n"].sum())
+        lsoa = _wide(placed, "lsoa21_code")
+        audit.joins.append(JoinReport(
+            name="bduk premises postcodes -> postcode LSOA21", left="BDUK premises rows", right="postcodes placed in a study-area LSOA21",
+            left_keys=rows, right_keys=len(to_lsoa), matched=rows - unplaced, unmatched_left=sorted(unplaced_postcodes)[:50],
+            unmatched_right=[], required="none",
+            note="counts are premises rows; premises whose postcode is outside the study area or not in the postcode directory have no LSOA (sample of postcodes listed)",
+        ))
         notes.append(f"BDUK: {unplaced:,} of {rows:,} premises rows have a postcode with no study-area LSOA21 (LAD totals still include them)")
     else:
         lsoa = pd.DataFrame(columns=["lsoa21_code", *BDUK_COUNTS])
-    contracts = b.rename(columns={"n": "premises_n"}).fillna("").sort_values(
-        ["lad_code", "contract_name", "supplier", "final_coverage_date", "subsidy_control_status"]).reset_index(drop=True)
+    contracts = b.rename(columns={"n": "premises_n"}).fillna("").sort_values(keys_b).reset_index(drop=True)
     audit.notes.extend(notes)
     audit.totals["bduk"] = {"rows": rows, "files": len(paths), "lad_premises": int(lad["premises_n"].sum()),
                             "lsoa_premises": int(lsoa["premises_n"].sum()) if len(lsoa) else 0}
