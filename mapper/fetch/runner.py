@@ -73,7 +73,7 @@ class _Run:
         self.out_dir = settings.cache_dir / "sources"
         self.results: dict[str, dict] = {}
         self.frames: dict[str, pd.DataFrame] = {}
-        self.missing: list[str] = []
+        self.missing: list[tuple[str, str]] = []
 
     def fetcher(self, ss: SourceSettings) -> Fetcher:
         kwargs = {"sleep": self.sleep} if self.sleep is not None else {}
@@ -212,15 +212,20 @@ class _Run:
             except FetchError as exc:
                 if not self.offline:
                     raise
-                self.missing.append(f"{src.name} ({exc})" if "offline" not in str(exc) else f"{src.name}: {ss.url}")
+                what = ss.url if "offline" in str(exc) else "needs a source above"
+                self.missing.append((src.name, what))
                 continue
             self.results[src.name] = {**base, "status": "ok", **got}
             if "warning" in got:
                 self.log(f"warning {src.name}: {got['warning']}")
         if self.missing:
+            by_what: dict[str, list[str]] = {}
+            for name, what in self.missing:
+                by_what.setdefault(what, []).append(name)
             raise FetchError(
                 f"offline: {len(self.missing)} source(s) are not in the cache {self.settings.cache_dir}: "
-                + "; ".join(self.missing) + ". Run 'make fetch' with internet access first"
+                + "; ".join(f"{', '.join(names)} ({what})" for what, names in by_what.items())
+                + ". Run 'make fetch' with internet access first"
             )
         return {"cache_dir": self.settings.cache_dir.name, "sources": self.results}
 

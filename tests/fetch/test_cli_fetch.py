@@ -1,0 +1,37 @@
+"""`python -m mapper fetch`: one-line errors, offline mode and --only."""
+
+from __future__ import annotations
+
+from fetch_helpers import ROOT
+from mapper.cli import main
+
+
+def _config(tmp_path, fetch_yaml: str):
+    text = (ROOT / "config.yaml").read_text("utf-8")
+    path = tmp_path / "config.yaml"
+    path.write_text(text + "\nfetch:\n" + fetch_yaml, "utf-8")
+    return path
+
+
+def test_offline_with_empty_cache_is_one_line_error(tmp_path, capsys):
+    cfg = _config(tmp_path, f"  cache_dir: {tmp_path / 'cache'}\n")
+    assert main(["--config", str(cfg), "fetch", "--offline", "--only", "ofcom_oa"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: offline: 1 source(s) are not in the cache") and "ofcom_oa" in err[-1]
+    assert "Traceback" not in "\n".join(err)
+
+
+def test_unknown_source_and_config_key(tmp_path, capsys):
+    cfg = _config(tmp_path, f"  cache_dir: {tmp_path / 'cache'}\n")
+    assert main(["--config", str(cfg), "fetch", "--only", "ofcom_zz"]) == 2
+    assert "unknown source(s) ['ofcom_zz']" in capsys.readouterr().err
+    bad = _config(tmp_path, "  timeot: 5\n")
+    assert main(["--config", str(bad), "fetch", "--offline"]) == 2
+    assert "unknown key 'fetch.timeot'; did you mean 'timeout'?" in capsys.readouterr().err
+
+
+def test_skipped_bduk_is_reported(tmp_path, capsys):
+    cfg = _config(tmp_path, f"  cache_dir: {tmp_path / 'cache'}\n")
+    assert main(["--config", str(cfg), "fetch", "--only", "bduk_west_midlands"]) == 0
+    out = capsys.readouterr().out
+    assert "bduk_west_midlands" in out and "skipped" in out and (tmp_path / "cache/manifest.json").exists()
