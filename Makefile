@@ -49,6 +49,10 @@ bench: $(STAMP) ## measure build time, output sizes and browser draw time into o
 pack: $(STAMP) ## build the bid evidence pack into outputs/pack/: make pack [AREA=E07000142 or AREA="West Lindsey"]
 	$(PY) -m mapper pack $(if $(AREA),--area "$(AREA)")
 
+.PHONY: fetch
+fetch: $(STAMP) ## download ONS layers, Ofcom OA/postcode/LA/constituency zips and BDUK plans into data/cache (OFFLINE=1: cache only)
+	$(PY) -m mapper fetch $(if $(OFFLINE),--offline,)
+
 inspect: $(STAMP) ## describe an Ofcom file: make inspect FILE=data/ofcom/laua/...csv
 	$(PY) -m mapper inspect --json "$(FILE)"
 

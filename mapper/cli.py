@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     from .pack.cli import add_pack_parser  # bid evidence pack: mapper/pack/cli.py
 
     add_pack_parser(sub)
+    from .fetch.cli import add_fetch_parser  # make fetch: mapper/fetch/cli.py
+
+    add_fetch_parser(sub)
     return p
 
 
@@ -147,9 +150,15 @@ def _change(args) -> int:
     return 0
 
 
+def _fetch(args) -> int:
+    from .fetch.cli import run_fetch
+
+    return run_fetch(args, _config(args))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"build": _build, "inspect": _inspect, "check": _check, "indicators": _indicators, "pack": _pack, "change": _change}[args.command]
+    handler = {"build": _build, "inspect": _inspect, "check": _check, "indicators": _indicators, "pack": _pack, "fetch": _fetch, "change": _change}[args.command]
     _sigterm_as_interrupt()
     try:
         return handler(args)
