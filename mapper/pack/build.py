@@ -184,7 +184,9 @@ def write_pack(files: dict[str, bytes], out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     previous: list[str] = []
     try:
-        previous = [o["file"] for o in json.loads((out_dir / MANIFEST).read_text("utf-8")).get("outputs", [])]
+        old = json.loads((out_dir / MANIFEST).read_text("utf-8"))
+        if old.get("tool", {}).get("name") == "midlands-connectivity-mapper":  # only a pack's own manifest
+            previous = [o["file"] for o in old.get("outputs", [])]
     except (OSError, ValueError, AttributeError, TypeError, KeyError):
         previous = []
     try:

@@ -57,7 +57,7 @@ def _nice_length(span_m: float) -> float:
     """A round scale-bar length (1, 2 or 5 x 10^n metres) of about a fifth of the map width.
 
     >>> _nice_length(52_000), _nice_length(230_000)
-    (10000.0, 50000.0)
+    (10000.0, 20000.0)
     """
     target = span_m / 5.0
     exp = math.floor(math.log10(target))
