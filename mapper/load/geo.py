@@ -133,7 +133,8 @@ def read_boundaries(path: str | Path, code_field: str, name_field: str) -> gpd.G
     if problems:
         raise SchemaError(f"{path}: " + "; ".join(problems))
     names = gdf[name_field].astype("string").str.strip()
-    markup = text_problems(names, path=path, column=name_field, max_length=MAX_NAME_LENGTH, first_row=1)
+    markup = text_problems(names, path=path, column=name_field, max_length=MAX_NAME_LENGTH, first_row=1,
+                           unit="feature")
     if markup:
         notice(path, f"{markup} name(s) in '{name_field}' contain '<' or '>' (HTML?); they are shown as plain text")
     _check_crs(path, gdf)

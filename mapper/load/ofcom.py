@@ -209,7 +209,8 @@ def _identifier_frame(path: Path, raw: pd.DataFrame, header: list[str], meta: di
         known = sorted({s for spec in aliases()["identifiers"].values() for s in spec["code"]} | {"parliamentary_constituency_name"})
         raise SchemaError(
             f"{path}: cannot tell the geography: none of the identifier columns {known} is present "
-            f"(first columns found: {header[:4]}); is this an Ofcom Connected Nations file?"
+            f"(first columns found: {header[:4]}); is this an Ofcom Connected Nations file? "
+            "If so, give its area code column one of those headings"
         )
     out = pd.DataFrame(index=raw.index)
     out["code"] = raw[code_col].str.strip() if code_col else pd.Series(pd.NA, index=raw.index, dtype="string")
@@ -357,7 +358,10 @@ def _check_values(path: Path, df: pd.DataFrame, count_cols: list[str], pct_cols:
         if out_of_range.any():
             problems.append(f"line {first_line(out_of_range)}, column '{mapped[c]}': percentage outside 0-100")
     if problems:
-        raise ValueProblem(f"{path}: " + "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""))
+        raise ValueProblem(
+            f"{path}: " + "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
+            + "; these values cannot be right: check the cells against the original Ofcom file"
+        )
 
 
 def _load_mobile(path: Path, raw: pd.DataFrame, header: list[str], meta: dict) -> OfcomTable:

@@ -55,7 +55,7 @@ def thousands_cells(values: pd.Series) -> int:
 
 
 def text_problems(values: pd.Series, *, path: str | Path, column: str, max_length: int = 200,
-                  first_row: int = 2) -> int:
+                  first_row: int = 2, unit: str = "line") -> int:
     """Check a name column: raise on absurdly long cells, return how many hold HTML-like markup.
 
     A name longer than ``max_length`` characters is a broken export (merged
@@ -68,7 +68,7 @@ def text_problems(values: pd.Series, *, path: str | Path, column: str, max_lengt
     if too_long.any():
         pos = int(np.flatnonzero(too_long.to_numpy())[0])
         raise ValueProblem(
-            f"{path}: line {first_row + pos}, column '{column}': the name is {len(text.iloc[pos]):,} characters long "
+            f"{path}: {unit} {first_row + pos}, column '{column}': the name is {len(text.iloc[pos]):,} characters long "
             f"(limit {max_length}); fix the cell, it is probably a broken export"
         )
     return int(text.str.contains(r"[<>]", regex=True).sum())
