@@ -52,7 +52,10 @@ def simplify_coverage(gdf: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFra
         raise GeometryError(f"{len(bad)} row(s) have no polygon geometry (first: {codes}); fix the boundary file")
     simplified = shapely.coverage_simplify(geoms, tolerance) if tolerance > 0 else geoms
     back = gpd.GeoSeries(simplified, crs=PROJECTED_CRS).to_crs(4326).to_numpy()
-    rounded = shapely.set_precision(back, 10.0 ** -COORD_DECIMALS)
+    invalid = ~shapely.is_valid(back)
+    if invalid.any():
+        back = np.where(invalid, shapely.make_valid(back), back)
+    rounded = _round(back)
     # set_precision can collapse a sliver part; keep the unrounded (still valid) geometry then.
     keep = shapely.is_empty(rounded) | ~shapely.is_valid(rounded)
     if keep.any():
@@ -61,6 +64,21 @@ def simplify_coverage(gdf: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFra
     if out.geometry.name != gdf.geometry.name:
         out = out.rename_geometry(gdf.geometry.name)
     return out
+
+
+def _round(geoms: np.ndarray) -> np.ndarray:
+    """Snap to the 5-decimal grid, keeping validity; geometry by geometry where GEOS refuses the batch."""
+    grid = 10.0 ** -COORD_DECIMALS
+    try:
+        return shapely.set_precision(geoms, grid)
+    except shapely.errors.GEOSException:
+        out = []
+        for g in geoms:
+            try:
+                out.append(shapely.set_precision(g, grid))
+            except shapely.errors.GEOSException:
+                out.append(shapely.make_valid(shapely.transform(g, lambda xy: np.round(xy, COORD_DECIMALS))))
+        return np.array(out, dtype=object)
 
 
 def coverage_report(gdf: gpd.GeoDataFrame) -> dict:

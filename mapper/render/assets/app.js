@@ -247,15 +247,29 @@ function gmStart(P, map) {
     refreshTable();
     writeHash();
   }
+  var pendingTable = false;
+  function afterPaint(fn) {
+    // run fn once the next frame (with the recoloured map) has been painted
+    requestAnimationFrame(function () { setTimeout(fn, 0); });
+  }
   function setView(key) {
     if (viewIndex[key] === undefined) { return; }
     state.view = key;
     document.getElementById('gm-view').value = key;
     layer.setStyle(style);
     drawLegend();
-    refreshTable();
-    if (sortKey === 'view') { sortTable(); }
-    writeHash();
+    viewHead.textContent = current().label;
+    // The map and legend change in this frame; the ranking table's value column follows right after
+    // the paint, so a switch on a layer of thousands of areas never waits for the table.
+    if (!pendingTable) {
+      pendingTable = true;
+      afterPaint(function () {
+        pendingTable = false;
+        refreshTable();
+        if (sortKey === 'view') { sortTable(); }
+        writeHash();
+      });
+    }
   }
   function readFilters() {
     function checked(name) {
