@@ -10,8 +10,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 INPUTS := config.yaml $(shell find data boundaries -type f -not -name '*.md' 2>/dev/null | sort)
-CODE := $(shell find mapper -type f \( -name '*.py' -o -name '*.yaml' \) 2>/dev/null | sort)
-MAPS := outputs/midlands_la_priority.html outputs/midlands_constituency_priority.html
+CODE := $(shell find mapper -type f \( -name '*.py' -o -name '*.yaml' -o -name '*.js' -o -name '*.css' \) 2>/dev/null | sort)
+MAPS := outputs/midlands_la_priority.html outputs/midlands_constituency_priority.html \
+        outputs/midlands_la_priority_table.html outputs/midlands_constituency_priority_table.html
 TABLES := outputs/midlands_la_priority.csv outputs/midlands_constituency_priority.csv \
           outputs/midlands_la_priority_totals.csv outputs/midlands_constituency_priority_totals.csv \
           outputs/midlands_la_priority.meta.json outputs/midlands_constituency_priority.meta.json \
@@ -42,7 +43,7 @@ test: $(STAMP) ## run the test suite (browser tests need chromium + chromium-dri
 check: $(STAMP) ## validate config.yaml and every input without building; print the join audit
 	$(PY) -m mapper check
 
-bench: $(STAMP) ## measure build time, output sizes and browser draw time into outputs/bench.json
+bench: $(STAMP) ## measure build, output sizes, map draw/switch times vs a naive folium map (LSOA, 34k split) into outputs/bench.json
 	$(PY) -m mapper.bench
 
 .PHONY: pack
