@@ -31,3 +31,19 @@ def cache_files(cache_dir: Path) -> list[str]:
     """Every file in the cache's files/ folder (temporary .part files included)."""
     d = Path(cache_dir) / "files"
     return sorted(p.name for p in d.iterdir()) if d.exists() else []
+
+
+# Fixtures (imported by the test modules; a conftest.py here would shadow tests/conftest.py's module name)
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def sleeps():
+    return Sleeps()
+
+
+@pytest.fixture
+def fetcher(tmp_path, sleeps):
+    from mapper.fetch._http import Fetcher
+
+    return Fetcher(tmp_path / "cache", timeout=5, retries=3, sleep=sleeps, progress=False)

@@ -8,7 +8,7 @@ import geopandas as gpd
 import pytest
 from werkzeug import Response
 
-from fetch_helpers import LSOA_FILE
+from fetch_helpers import LSOA_FILE, fetcher, sleeps  # noqa: F401 (fixtures)
 from mapper.errors import FetchError
 from mapper.fetch.arcgis import dumps_collection, query_layer
 

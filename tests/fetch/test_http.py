@@ -8,7 +8,7 @@ import time
 import pytest
 from werkzeug import Response
 
-from fetch_helpers import LA_FILE, cache_files, ofcom_style_zip
+from fetch_helpers import LA_FILE, cache_files, fetcher, ofcom_style_zip, sleeps  # noqa: F401 (fixtures)
 from mapper._io import sha256_file
 from mapper.errors import FetchError, MapperError
 from mapper.fetch._http import USER_AGENT, Fetcher, url_key
