@@ -129,7 +129,8 @@ def test_name_only_release_matches_codes_by_name(cfg, tmp_path):
     path = tmp_path / "201909_fixed_pcon_coverage_r01.csv"
     with open(path, "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
-    inputs = {k: v for k, v in cfg.inputs.items() if k != "pcon_coverage_residential"}  # no 2019 residential file
+    # no 2019 residential file, and no earlier release to compare with
+    inputs = {k: v for k, v in cfg.inputs.items() if k not in ("pcon_coverage_residential", "pcon_coverage_previous")}
     frames = build_frames(replace(cfg, inputs={**inputs, "pcon_coverage": path}))
     names = [j for j in frames.audit.joins if j.name.endswith("codes from names")][0]
     assert names.matched >= 105 and names.unmatched_right == []
