@@ -30,7 +30,7 @@ RDPU9 = ["#fff7f3", "#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae0
 YLGNBU9 = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58"]
 PURPLES9 = ["#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#54278f", "#3f007d"]
 #: ColorBrewer PuOr (diverging, colour-blind safe) for changes that can go either way.
-PUOR6 = ["#b35806", "#f1a340", "#fee0b6", "#d8daeb", "#998ec3", "#542788"]
+PUOR6 = ["#b35806", "#f1a340", "#fee0b6", "#d8daeb", "#998ec3", "#542788"]  # used in _diverging_view
 #: Okabe-Ito qualitative colours (distinguishable with the common colour-vision deficiencies).
 OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "purple": "#CC79A7", "green": "#009E73",
              "vermillion": "#D55E00", "sky": "#56B4E9", "grey": "#E8E8E8"}
@@ -160,30 +160,40 @@ def _numeric_view(key, label, note, values: pd.Series, palette, k, fmt, digits, 
                 colours=colours, legend=legend, **kw)
 
 
+def _span(low: float, up: float) -> str:
+    return f"{up:+,.0f}" if low == up else f"{low:+,.0f} to {up:+,.0f}"
+
+
 def _diverging_view(key, label, note, values: pd.Series, column: str) -> View:
-    """Counts that can fall or rise: three quantile classes each side of zero (PuOr)."""
+    """Counts that can fall or rise: up to three quantile classes each side of "no change" (ColorBrewer PuOr).
+
+    Falls are orange (darkest = largest fall), rises purple (darkest = largest rise).
+    """
     x = values.astype("float64").dropna().to_numpy()
     neg, pos = np.sort(x[x < 0]), np.sort(x[x > 0])
-    breaks = []
+    classes = []  # (upper bound, colour, label), ascending
     if len(neg):
-        breaks += sorted({float(round(q)) for q in np.quantile(neg, [1 / 3, 2 / 3])})
-    breaks += [-0.5] if len(neg) else []
-    breaks += [0.0] if len(pos) or len(neg) else []
+        cuts = sorted({float(round(q)) for q in np.quantile(neg, [1 / 3, 2 / 3]) if neg.min() <= round(q) <= -1})
+        uppers = [c for c in cuts if c < -1] + [-1.0]
+        uppers = sorted(set(uppers))
+        ramp = {1: ["#f1a340"], 2: ["#b35806", "#fee0b6"], 3: ["#b35806", "#f1a340", "#fee0b6"]}[len(uppers)]
+        low = float(neg.min())
+        for up, colour in zip(uppers, ramp):
+            classes.append((up + 0.5 if up == -1.0 else up, colour, _span(low, up)))
+            low = up + 1
+    if (x == 0).any() or (len(neg) and len(pos)):
+        classes.append((0.0, "#f7f7f7", "no change"))
     if len(pos):
-        breaks += sorted({float(round(q)) for q in np.quantile(pos, [1 / 3, 2 / 3]) if round(q) > 0})
-    breaks = sorted(set(breaks))
-    colours = (PUOR6[:3] + PUOR6[3:])[:len(breaks) + 1] if len(neg) else PUOR6[2:][:len(breaks) + 1]
-    edges = [float(x.min()) if len(x) else 0.0] + breaks + [float(x.max()) if len(x) else 0.0]
-    legend = []
-    for i in range(len(breaks) + 1):
-        a, b = edges[i], edges[i + 1]
-        if b == 0.0 and a >= -0.5:
-            legend.append("no change")
-        elif i == 0:
-            legend.append(f"{a:+,.0f} to {b:+,.0f}")
-        else:
-            legend.append(f"{a + 1:+,.0f} to {b:+,.0f}")
-    return View(key, label, note, fmt="int", column=column, digits=0, breaks=breaks, colours=colours, legend=legend)
+        cuts = sorted({float(round(q)) for q in np.quantile(pos, [1 / 3, 2 / 3]) if 1 <= round(q) < pos.max()})
+        uppers = cuts + [float(pos.max())]
+        ramp = {1: ["#998ec3"], 2: ["#d8daeb", "#542788"], 3: ["#d8daeb", "#998ec3", "#542788"]}[len(uppers)]
+        low = float(pos.min())
+        for up, colour in zip(uppers, ramp):
+            classes.append((up, colour, _span(low, up)))
+            low = up + 1
+    breaks = [c[0] for c in classes[:-1]]
+    return View(key, label, note, fmt="int", column=column, digits=0, breaks=breaks,
+                colours=[c[1] for c in classes], legend=[c[2] for c in classes])
 
 
 def area_table(level, indicators: dict[str, Indicator] | None = None) -> tuple[pd.DataFrame, list[str]]:
@@ -205,7 +215,7 @@ def area_table(level, indicators: dict[str, Indicator] | None = None) -> tuple[p
 
 def estimate_label(ind: Indicator) -> str:
     """The indicator's label, with "(estimate)" when its numerator is derived from percentages."""
-    return ind.label if not ind.derived or "(estimate" in ind.label else f"{ind.label} (estimate)"
+    return ind.label if not ind.derived or "estimate" in ind.label else f"{ind.label} (estimate)"
 
 
 def build_views(table: pd.DataFrame, names: list[str], registry: dict[str, Indicator], *, k_tiers: int,

@@ -20,6 +20,8 @@ _TEMPLATE = """<!DOCTYPE html>
   table {border-collapse: collapse; font-size: 0.85rem;}
   caption {text-align: left; font-weight: 600; padding: 0.4rem 0; font-size: 1rem;}
   th, td {border: 1px solid #ccc; padding: 0.2rem 0.4rem; vertical-align: top;}
+  thead th {min-width: 7em;}
+  td.text {min-width: 26em;}
   thead th {background: #f0f0f0; position: sticky; top: 0;}
   td.num {text-align: right; white-space: nowrap;}
   a {color: #0b57a4;}
@@ -38,7 +40,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <caption>{{ caption|e }}</caption>
 <thead><tr>{% for h in headers %}<th scope="col">{{ h|e }}</th>{% endfor %}</tr></thead>
 <tbody>
-{% for row in rows %}<tr>{% for cell in row %}{% if loop.index0 == row_header %}<th scope="row">{% if cell.href %}<a href="{{ cell.href|e }}">{{ cell.text|e }}</a>{% else %}{{ cell.text|e }}{% endif %}</th>{% else %}<td{% if cell.num %} class="num"{% endif %}>{% if cell.href %}<a href="{{ cell.href|e }}">{{ cell.text|e }}</a>{% else %}{{ cell.text|e }}{% endif %}</td>{% endif %}{% endfor %}</tr>
+{% for row in rows %}<tr>{% for cell in row %}{% if loop.index0 == row_header %}<th scope="row">{% if cell.href %}<a href="{{ cell.href|e }}">{{ cell.text|e }}</a>{% else %}{{ cell.text|e }}{% endif %}</th>{% else %}<td{% if cell.num %} class="num"{% elif cell.wide %} class="text"{% endif %}>{% if cell.href %}<a href="{{ cell.href|e }}">{{ cell.text|e }}</a>{% else %}{{ cell.text|e }}{% endif %}</td>{% endif %}{% endfor %}</tr>
 {% endfor %}</tbody>
 </table>
 </div>
@@ -51,8 +53,8 @@ _TEMPLATE = """<!DOCTYPE html>
 """
 
 
-def _cell(text, *, num: bool = False, href: str | None = None) -> dict:
-    return {"text": "" if text is None else str(text), "num": num, "href": href}
+def _cell(text, *, num: bool = False, href: str | None = None, wide: bool = False) -> dict:
+    return {"text": "" if text is None else str(text), "num": num, "href": href, "wide": wide}
 
 
 def _int(x) -> str:
@@ -72,7 +74,7 @@ def table_page(payload: dict, *, title: str, level_title: str, dates: list[str],
     headers = ["Rank", "Area", "Code", payload["class_label"], "Region", "Premises"]
     headers += [views[i]["label"] for i in key_views]
     for d in inds:
-        headers += [f"{d['label']}: {d['num_label']} of {d['unit']}", f"{d['label']}: share"]
+        headers += [f"{d['label']}: count of {d['unit']}", f"{d['label']}: share"]
     extra = [("rank_p05", "Rank, 5th percentile"), ("rank_p95", "Rank, 95th percentile"),
              ("diagnosis_reason", "Diagnosis reason")]
     present = [(k, h) for k, h in extra if any(k in (f["properties"].get("x") or {}) for f in payload["geo"]["features"])]
@@ -101,7 +103,7 @@ def table_page(payload: dict, *, title: str, level_title: str, dates: list[str],
             row += [_cell(f"{_int(num)} of {_int(den)}" if num is not None else "no data", num=True),
                     _cell(_share(num, den), num=True)]
         x = p.get("x") or {}
-        row += [_cell(x.get(k), num=k != "diagnosis_reason") for k, _ in present]
+        row += [_cell(x.get(k), num=k != "diagnosis_reason", wide=k == "diagnosis_reason") for k, _ in present]
         rows.append(row)
     caption = f"{title}: {level_title}, {len(rows)} areas, sorted by rank"
     env = Environment(autoescape=False)

@@ -209,7 +209,7 @@ function gmStart(P, map) {
     });
   }
   function refreshTable() {
-    var v = current(), vi = viewIndex[v.key], shown = 0;
+    var v = current(), vi = viewIndex[v.key], shown = 0, cls = v.cats ? '' : 'num';
     viewHead.textContent = v.label;
     feats.forEach(function (f) {
       var p = f.properties, tr = rows[p.c];
@@ -217,6 +217,7 @@ function gmStart(P, map) {
       // write only what changed: every DOM write can cost a style pass over thousands of rows
       var text = fmtVal(v, p.v[vi]), cell = tr.cells[3], hide = !visible(p), sel = p.c === state.area;
       if (cell.textContent !== text) { cell.textContent = text; }
+      if (cell.className !== cls) { cell.className = cls; }
       if (tr.hidden !== hide) { tr.hidden = hide; }
       if (!hide) { shown++; }
       if (tr.classList.contains('gm-selected') !== sel) { tr.classList.toggle('gm-selected', sel); }
