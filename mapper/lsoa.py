@@ -271,10 +271,14 @@ BDUK_ALIASES = {
     "contract_name": ("bduk_gis_contract_name", "gis_contract_name"),
     "supplier": ("bduk_gis_supplier", "gis_supplier"),
     "final_coverage_date": ("bduk_gis_final_coverage_date", "gis_final_coverage_date"),
+    "in_contract": ("bduk_gis", "gis"),
 }
 BDUK_REQUIRED = ("postcode", "subsidy_control_status", "current_gigabit", "future_gigabit", "lad_code")
 BDUK_STATUS = {"gigabit white": "white", "gigabit grey/black": "grey_black", "gigabit under review": "under_review"}
-BDUK_COUNTS = ("premises_n", "white_n", "grey_black_n", "under_review_n", "status_other_n", "current_gigabit_n", "future_gigabit_n")
+BDUK_COUNTS = ("premises_n", "white_n", "grey_black_n", "under_review_n", "status_other_n", "current_gigabit_n", "future_gigabit_n",
+               # funding of the premises WITHOUT gigabit now (they add up to no_gigabit_now_n):
+               "no_gigabit_now_n", "contract_n", "commercial_n", "under_review_unplanned_n", "white_unplanned_n",
+               "other_unplanned_n", "residual_n")
 
 
 def bduk_columns(path: str | Path) -> dict[str, str]:
@@ -342,7 +346,8 @@ def _batch_counts(table, cols: dict[str, str], postcodes=None, lsoas=None):
     else:
         data["lsoa21_code"] = pa.nulls(table.num_rows, pa.string())
     t = pa.table(data)
-    a = t.group_by(["lad_code", "lsoa21_code", "subsidy_control_status", "current_gigabit", "future_gigabit"]).aggregate([([], "count_all")])
+    a = t.group_by(["lad_code", "lsoa21_code", "subsidy_control_status", "current_gigabit", "future_gigabit",
+                    "in_contract"]).aggregate([([], "count_all")])
     b = t.group_by(["lad_code", "contract_name", "supplier", "final_coverage_date", "subsidy_control_status"]).aggregate([([], "count_all")])
     return a.to_pandas().rename(columns={"count_all": "n"}), b.to_pandas().rename(columns={"count_all": "n"}), unplaced
 
@@ -354,8 +359,23 @@ def _wide(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     cols = pd.DataFrame({key: frame[key], "premises_n": n})
     for s in ("white", "grey_black", "under_review", "status_other"):
         cols[f"{s}_n" if s != "status_other" else "status_other_n"] = np.where(status == s, n, 0)
-    cols["current_gigabit_n"] = np.where(frame["current_gigabit"].fillna("").str.casefold() == "true", n, 0)
-    cols["future_gigabit_n"] = np.where(frame["future_gigabit"].fillna("").str.casefold() == "true", n, 0)
+    def flag(col: str) -> np.ndarray:
+        return (frame[col].fillna("").str.strip().str.casefold() == "true").to_numpy()
+
+    current, future, contract = flag("current_gigabit"), flag("future_gigabit"), flag("in_contract")
+    cols["current_gigabit_n"] = np.where(current, n, 0)
+    cols["future_gigabit_n"] = np.where(future, n, 0)
+    # Premises without gigabit now, by how (or whether) a gigabit build is funded. A signed Project
+    # Gigabit (GIS) contract comes first, then commercial plans; the rest has no plan: the residual gap.
+    gap = ~current
+    unplanned = gap & ~contract & ~future
+    cols["no_gigabit_now_n"] = np.where(gap, n, 0)
+    cols["contract_n"] = np.where(gap & contract, n, 0)
+    cols["commercial_n"] = np.where(gap & ~contract & future, n, 0)
+    cols["under_review_unplanned_n"] = np.where(unplanned & (status == "under_review").to_numpy(), n, 0)
+    cols["white_unplanned_n"] = np.where(unplanned & (status == "white").to_numpy(), n, 0)
+    cols["other_unplanned_n"] = np.where(unplanned & ~status.isin(["under_review", "white"]).to_numpy(), n, 0)
+    cols["residual_n"] = np.where(unplanned, n, 0)
     return cols.groupby(key, sort=True)[list(BDUK_COUNTS)].sum().reset_index()
 
 
@@ -377,7 +397,7 @@ def bduk_aggregate(paths, postcode_lsoa: pd.DataFrame | None, *, audit: Audit, b
     import pyarrow.csv as pacsv
 
     paths = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
-    keys_a = ["lad_code", "lsoa21_code", "subsidy_control_status", "current_gigabit", "future_gigabit"]
+    keys_a = ["lad_code", "lsoa21_code", "subsidy_control_status", "current_gigabit", "future_gigabit", "in_contract"]
     keys_b = ["lad_code", "contract_name", "supplier", "final_coverage_date", "subsidy_control_status"]
     parts_a: list[pd.DataFrame] = []
     parts_b: list[pd.DataFrame] = []

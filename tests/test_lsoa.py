@@ -134,3 +134,28 @@ def test_bduk_aliases_and_missing_columns(tmp_path):
     broken.write_text(BDUK_FILE.read_text().replace("subsidy_control_status", "status", 1))
     with pytest.raises(SchemaError, match=r"Rutland.csv: not a BDUK premises-in-plans file: missing column\(s\) \['subsidy_control_status'\]"):
         bduk_aggregate([broken], None, audit=Audit())
+
+
+def test_bduk_funding_of_the_gap_and_the_residual(tmp_path):
+    """Hand-made variants of the real sample row (real 28-column schema): one premises per funding route."""
+    sample = pd.read_csv(BDUK_FILE, dtype=str, keep_default_na=False)
+    row = sample.iloc[0].to_dict()
+    cases = [  # (status, current, future, bduk_gis) -> expected category
+        ("Gigabit Grey/Black", "true", "false", "false"),    # gigabit now: not in the gap
+        ("Gigabit White", "false", "false", "true"),         # signed Project Gigabit contract
+        ("Gigabit Grey/Black", "false", "true", "false"),    # commercial plan
+        ("Gigabit Under Review", "false", "false", "false"),  # under review, no plan
+        ("Gigabit White", "false", "false", "false"),        # white, no plan
+        ("Gigabit White", "false", "false", "false"),        # white, no plan
+        ("Gigabit Grey/Black", "false", "false", "false"),   # grey/black, no plan
+    ]
+    rows = [{**row, "uprn": str(i), "subsidy_control_status": s, "current_gigabit": c, "future_gigabit": f, "bduk_gis": g}
+            for i, (s, c, f, g) in enumerate(cases)]
+    path = tmp_path / "East_Midlands_handmade.csv"
+    pd.DataFrame(rows, columns=sample.columns).to_csv(path, index=False)
+    lad = bduk_aggregate([path], None, audit=Audit()).lad.iloc[0]
+    assert lad["premises_n"] == 7 and lad["no_gigabit_now_n"] == 6
+    assert (lad["contract_n"], lad["commercial_n"]) == (1, 1)
+    assert (lad["under_review_unplanned_n"], lad["white_unplanned_n"], lad["other_unplanned_n"]) == (1, 2, 1)
+    assert lad["residual_n"] == 4
+    assert lad["contract_n"] + lad["commercial_n"] + lad["residual_n"] == lad["no_gigabit_now_n"]
