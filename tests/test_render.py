@@ -210,3 +210,18 @@ def test_real_la_map_has_the_new_indicator_views(built):
     assert "(estimate)" not in labels["nonres_no_gigabit"]
     assert (built / "midlands_la_priority_table.html").exists()
     assert (built / "midlands_constituency_priority_table.html").exists()
+
+
+def test_basemap_is_off_by_default_and_optional(cfg):
+    plain = render_level(tiny_level(cfg), cfg, None, "b")["b.html"].decode()
+    assert "tile.openstreetmap.org" not in plain and "L.tileLayer" not in plain
+    with_tiles = replace(cfg, sections={**cfg.sections, "map": {"basemap": True}})
+    page = render_level(tiny_level(with_tiles), with_tiles, None, "b")["b.html"].decode()
+    assert "L.tileLayer" in page and "tile.openstreetmap.org" in page
+
+
+def test_render_map_returns_the_main_page(cfg):
+    from mapper.render import render_map
+
+    page = render_map(tiny_level(cfg), cfg, None, stem="tiny")
+    assert page.startswith("<!DOCTYPE html>") and 'href="tiny_table.html"' in page
