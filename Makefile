@@ -9,7 +9,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-INPUTS := config.yaml $(shell find data boundaries -type f -not -name '*.md' 2>/dev/null | sort)
+INPUTS := config.yaml $(shell find data boundaries -type f -not -name '*.md' -not -path 'data/cache/*' 2>/dev/null | sort) \
+          $(wildcard data/cache/manifest.json)
 CODE := $(shell find mapper -type f \( -name '*.py' -o -name '*.yaml' -o -name '*.js' -o -name '*.css' \) 2>/dev/null | sort)
 MAPS := outputs/midlands_la_priority.html outputs/midlands_constituency_priority.html \
         outputs/midlands_la_priority_table.html outputs/midlands_constituency_priority_table.html

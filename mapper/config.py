@@ -33,7 +33,7 @@ STAGE_SECTIONS = ("fetch", "pack", "map")
 FRAMES = ("study_area", "region", "group", "all")
 OPTIONAL_INPUT_KEYS = (
     "la_coverage_residential", "pcon_coverage_residential", "la_mobile", "la_takeup",
-    "pcon_coverage_previous", "la_coverage_previous", "area_groups",
+    "pcon_coverage_previous", "la_coverage_previous", "area_groups", "postcode_points",
 )
 
 

@@ -18,7 +18,11 @@ from .score import INDICATORS, available_indicators, compute_indicators
 ID_COLUMNS = {
     "la": ["code", "name", "region_code", "region_name", "ruc_code", "ruc_name", "urban_rural"],
     "pcon": ["code", "name", "region_name", "cluster", "highly_rural", "rural", "urban"],
+    "lsoa": ["code", "name", "lad_code", "lad_name", "region_code", "region_name", "ruc_code", "ruc_name", "urban_rural"],
 }
+#: BDUK funding counts of the premises without gigabit (present when BDUK files were fetched; see mapper/lsoa.py).
+BDUK_COLUMNS = ["bduk_premises_n", "bduk_no_gigabit_now_n", "bduk_contract_n", "bduk_commercial_n",
+                "bduk_under_review_unplanned_n", "bduk_white_unplanned_n", "bduk_other_unplanned_n", "bduk_residual_n"]
 SCORE_COLUMNS = ["frame_group", "score", "rank", "tier", "tier_label", "rank_in_class", "tier_in_class",
                  "rank_median", "rank_p05", "rank_p95", "top_tier_share", "tier_agreement", "stability",
                  "infra_need", "inclusion_need", "diagnosis", "routes", "diagnosis_reason"]
@@ -37,10 +41,14 @@ def table_frame(level, cfg) -> pd.DataFrame:
         cols += [f"{n}_num", f"{n}_den", f"{n}_share"]
     cols += [c for c in SCORE_COLUMNS if c in frame.columns]
     cols += [c for c in CHANGE_COLUMNS if c in frame.columns]
+    cols += [c for c in BDUK_COLUMNS if c in frame.columns]
+    cols += sorted(c for c in frame.columns if c.endswith("_pct_unweighted_mean"))  # postcode rates: never summed
     out = frame[cols].copy()
     for c in out.columns:
-        if c.endswith("_num") or c.endswith("_den") or c in ("premises", "population", "nonres_premises"):
+        if c.endswith(("_num", "_den")) or c in ("premises", "population", "nonres_premises") or c in BDUK_COLUMNS:
             out[c] = out[c].astype("Float64").round().astype("Int64")
+        elif c.endswith("_pct_unweighted_mean"):
+            out[c] = out[c].astype("float64").round(2)
         elif c.endswith("_share"):
             out[c] = out[c].astype("float64").round(6)
         elif c == "score":

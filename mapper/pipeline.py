@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,6 +31,7 @@ from .load.ofcom import OfcomTable, load_ofcom
 from .load.tables import read_table
 from .change import compare as compare_releases
 from .diagnosis import chosen as diagnosis_choices, diagnose
+from .fetched import Fetched, load_fetched
 from .score import INDICATORS, available_indicators, compute_indicators, score_areas, totals
 from .stability import rank_stability
 from .sources import attributions, describe, load_registry
@@ -67,6 +68,16 @@ class Frames:
     audit: Audit
     sources: list[dict]
     attributions: list[str]
+    lsoa: Level | None = None                  # only when `make fetch` has filled the cache
+    bduk_contracts: pd.DataFrame | None = None
+
+    @property
+    def levels(self) -> list[Level]:
+        return [lv for lv in (self.la, self.pcon, self.lsoa) if lv is not None]
+
+
+#: Output file stem of each level.
+STEMS = {"la": "midlands_la_priority", "pcon": "midlands_constituency_priority", "lsoa": "midlands_lsoa_priority"}
 
 
 def _coverage_in_area(table: OfcomTable, wanted: set[str], *, label: str, audit: Audit) -> pd.DataFrame:
@@ -165,7 +176,7 @@ def _lsoa_frame(cfg: Config, audit: Audit, lad_region: pd.DataFrame) -> tuple[pd
 
 
 def _la_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.DataFrame, people: pd.DataFrame,
-              groups: pd.DataFrame | None) -> Level:
+              groups: pd.DataFrame | None, fetched: Fetched) -> Level:
     table = load_ofcom(cfg.inputs["la_coverage"])
     if table.level != "laua" or table.meta["product"] != "fixed_coverage":
         raise MapperError(f"{cfg.inputs['la_coverage']}: inputs.la_coverage must be a local-authority fixed coverage file, "
@@ -200,6 +211,12 @@ def _la_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.Data
     )
     frame["name"] = frame["name"].fillna(frame["boundary_name"])
     frame = frame.drop(columns=["boundary_name"])
+    if fetched.bduk_lad is not None:
+        frame = audited_merge(
+            frame, fetched.bduk_lad.rename(columns={"lad_code": "code"}), left_on="code", right_on="code",
+            name="LAD24 <- BDUK premises in plans", left_label="study-area LADs", right_label="LADs in the fetched BDUK files",
+            audit=audit, required="none", note="LADs without BDUK rows have no BDUK figures (not zero)",
+        )
     if groups is not None:
         frame = audited_merge(
             frame, groups.rename(columns={"lad_code": "code"}), left_on="code", right_on="code",
@@ -279,6 +296,44 @@ def _pcon_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.Da
                   *[k for k in ("pcon_coverage_residential", "pcon_coverage_previous", "area_groups") if k in cfg.inputs]))
 
 
+def _lsoa_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.DataFrame, lsoa_geo: gpd.GeoDataFrame,
+                people: pd.DataFrame, groups: pd.DataFrame | None, fetched: Fetched) -> Level:
+    """LSOA21 level from fetched output-area coverage (+ residential, postcode rates, BDUK when fetched)."""
+    attrs = lsoa[["lsoa21_code", "lad_code", "ruc_code", "ruc_name", "urban_rural"]].rename(columns={"lsoa21_code": "code"})
+    frame = lsoa_geo.rename(columns={"name": "lsoa_name"}).merge(attrs, on="code", how="inner")
+    frame = frame.merge(lad_region[["lad_code", "lad_name", "region_code", "region_name"]], on="lad_code", how="left")
+    if groups is not None:
+        frame = frame.merge(groups, on="lad_code", how="left")
+    frame = frame.merge(people.rename(columns={"lsoa21_code": "code"}), on="code", how="left")
+    counts = fetched.lsoa_counts.rename(columns={"lsoa21_code": "code"})
+    frame = audited_merge(
+        frame, counts, left_on="code", right_on="code", name="LSOA21 <- output-area coverage (summed counts)",
+        left_label="study-area LSOA21s", right_label="LSOA21s with output-area coverage", audit=audit, required="right",
+        max_unmatched=cfg.max_unmatched, note="LSOAs without coverage rows are shown as insufficient data",
+    )
+    for extra, label in ((fetched.postcode_rates, "postcode coverage (UNWEIGHTED mean rates)"), (fetched.bduk_lsoa, "BDUK premises in plans")):
+        if extra is not None:
+            frame = audited_merge(frame, extra.rename(columns={"lsoa21_code": "code"}), left_on="code", right_on="code",
+                                  name=f"LSOA21 <- {label}", left_label="study-area LSOA21s", right_label=f"LSOA21s in {label}",
+                                  audit=audit, required="none")
+    frame["name"] = frame["lsoa_name"]
+    frame = gpd.GeoDataFrame(frame.drop(columns="lsoa_name"), geometry="geometry", crs=lsoa_geo.crs)
+    table = fetched.oa
+    usable = tuple(c for c in cfg.score.indicators if all(col in frame.columns for col in INDICATORS[c.name].requires))
+    dropped = [c.name for c in cfg.score.indicators if c not in usable]
+    if not usable:
+        raise MapperError(f"{table.meta['file']}: none of the score's indicators can be computed from the output-area file")
+    if dropped:
+        audit.notes.append(f"LSOA score: {', '.join(dropped)} not published in the output-area files; "
+                           "the other indicators' weights are rescaled")
+    lsoa_cfg = replace(cfg, score=replace(cfg.score, indicators=usable))
+    scored = _score_level(lsoa_cfg, audit, frame, table, class_col="urban_rural", label="LSOA", previous_key="lsoa_coverage_previous")
+    full = compute_indicators(scored, available_indicators(scored))
+    tot = totals(full, _count_columns(full), by="region_name")
+    return Level("lsoa", "LSOAs (2021)", scored, tot, table, "urban_rural", "Rural-urban (RUC 2021)",
+                 (*LSOA_INPUTS, "lad_region_lookup", *[k for k in ("postcode_points", "area_groups") if k in cfg.inputs]))
+
+
 #: score.frame -> the column whose values are the reference-frame groups (None = one frame).
 FRAME_COLUMNS = {"study_area": None, "all": None, "region": "region_name", "group": "group_name"}
 
@@ -345,16 +400,23 @@ def build_frames(cfg: Config) -> Frames:
     if "area_groups" in cfg.inputs:
         groups = read_table(cfg.inputs["area_groups"], "area_groups", key="lad_code")
         groups = groups[groups["lad_code"].isin(set(lad_region["lad_code"]))].reset_index(drop=True)
-    la = _la_level(cfg, audit, lad_region, lsoa, people, groups)
+    fetched = load_fetched(cfg, audit, lsoa_geo, set(lsoa["lsoa21_code"]))
+    la = _la_level(cfg, audit, lad_region, lsoa, people, groups, fetched)
     pcon = _pcon_level(cfg, audit, lad_region, lsoa, lsoa_geo, people, groups)
+    lsoa_level = _lsoa_level(cfg, audit, lad_region, lsoa, lsoa_geo, people, groups, fetched) if fetched.has_lsoa_level else None
     registry = load_registry(cfg.root)
     records = describe(sorted(cfg.inputs.values()), cfg.root, registry)
     by_path = dict(zip(sorted(cfg.inputs.values()), records))
-    for level in (la, pcon):
-        level.sources = [by_path[p] for p in sorted({cfg.inputs[k] for k in level.input_keys})]
+    for level in (la, pcon, lsoa_level):
+        if level is None:
+            continue
+        level.sources = [by_path[p] for p in sorted({cfg.inputs[k] for k in level.input_keys if k in cfg.inputs})]
+        if level.key in ("la", "lsoa"):
+            level.sources += [r for r in fetched.sources if level.key == "lsoa" or "bduk" in r["title"]]
         level.attributions = attributions(level.sources, registry)
+    records = records + fetched.sources
     audit.inputs = {r["file"]: {k: r[k] for k in ("sha256", "bytes", "release", "licence")} for r in records}
-    return Frames(la, pcon, audit, records, attributions(records, registry))
+    return Frames(la, pcon, audit, records, attributions(records, registry), lsoa_level, fetched.bduk_contracts)
 
 
 def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
@@ -363,7 +425,8 @@ def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
     from .export import level_table, metadata_json, totals_table
 
     files: dict[str, bytes] = {}
-    for level, stem in ((frames.la, "midlands_la_priority"), (frames.pcon, "midlands_constituency_priority")):
+    for level in frames.levels:
+        stem = STEMS[level.key]
         files[f"{stem}.csv"] = level_table(level, cfg).encode("utf-8")
         files[f"{stem}_totals.csv"] = totals_table(level, cfg).encode("utf-8")
         files[f"{stem}.meta.json"] = metadata_json(level, cfg, frames, stem).encode("utf-8")

@@ -51,6 +51,7 @@ OFCOM = "Ofcom Connected Nations fixed coverage"
 OFCOM_NONRES = "Ofcom Connected Nations fixed coverage, all premises minus residential premises"
 OFCOM_MOBILE = "Ofcom Connected Nations mobile coverage by local authority"
 OFCOM_TAKEUP = "Ofcom Connected Nations full-fibre take-up and fixed coverage"
+BDUK = "BDUK premises in plans (Project Gigabit), fetched with make fetch"
 IMD = "English Indices of Deprivation 2019 (MHCLG), brought to LSOA 2021"
 
 INDICATORS: dict[str, Indicator] = {
@@ -81,6 +82,10 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("no_superfast", "Premises without superfast broadband", "premises without superfast",
                   "(All Premises - Number of premises with SFBB availability) / All Premises",
                   "premises", "premises", ("premises", "sfbb_n"), _without("sfbb_n"), OFCOM),
+        Indicator("bduk_residual", "Premises with no gigabit and no funded plan (BDUK residual gap)",
+                  "premises with no gigabit, no commercial plan and no Project Gigabit contract",
+                  "BDUK premises with current_gigabit false, future_gigabit false and bduk_gis false / BDUK premises",
+                  "bduk_premises_n", "premises", ("bduk_premises_n", "bduk_residual_n"), _col("bduk_residual_n"), BDUK),
         Indicator("deprived_population", "People in the 20% most deprived LSOAs (IMD 2019)",
                   "people in IMD deciles 1-2", "population of LSOAs in IMD deciles 1-2 / population (mid-2015)",
                   "population", "people", ("population", "deprived_population"), _col("deprived_population"), IMD),
