@@ -81,7 +81,7 @@ def test_every_output_page_opens_offline_and_draws(driver, built, tmp_path_facto
 
 
 def test_view_switch_changes_colours_and_legend(driver, built, tmp_path_factory):
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     from _browser import canvas_stats, wait_drawn
 
@@ -89,6 +89,8 @@ def test_view_switch_changes_colours_and_legend(driver, built, tmp_path_factory)
     before, legend_before = canvas_stats(driver)["colours"], _state(driver)["legend"]
     Select(driver.find_element("id", "gm-view")).select_by_value("no_outdoor_4g_land")
     wait_drawn(driver)
+    # the table column and URL hash follow the map once the page is idle
+    WebDriverWait(driver, 5).until(lambda d: "view=no_outdoor_4g_land" in d.execute_script("return location.hash"))
     after, state = canvas_stats(driver)["colours"], _state(driver)
     assert state["view"] == "no_outdoor_4g_land" and "view=no_outdoor_4g_land" in state["hash"]
     assert legend_before.startswith("Priority score") and state["legend"].startswith("Landmass with no outdoor 4G")
@@ -154,6 +156,7 @@ def test_filters_hide_rows_and_fade_areas(driver, built):
 
 def test_tooltip_popup_and_table_are_linked(driver, built):
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
 
     _open(driver, built / LA, "#view=no_gigabit")
     card = driver.execute_script(
@@ -185,6 +188,7 @@ def test_tooltip_popup_and_table_are_linked(driver, built):
     body = driver.find_element("tag name", "body")
     body.send_keys("]")
     assert _state(driver)["view"] != "no_gigabit"
+    WebDriverWait(driver, 5).until(lambda d: "view=no_gigabit" not in d.execute_script("return location.hash"))
 
 
 def test_text_from_data_and_config_is_shown_not_run(driver, cfg, tmp_path):

@@ -124,7 +124,7 @@ function gmStart(P, map) {
 
   /* ---------- the layer ---------- */
   var layer = L.geoJSON(P.geo, {
-    renderer: L.canvas({padding: 0.3, tolerance: 1}), style: style, smoothFactor: 0.5,
+    renderer: L.canvas({padding: 0.1, tolerance: 1}), style: style, smoothFactor: 0.5,
     onEachFeature: function (f, l) { byCode[f.properties.c] = l; }
   }).addTo(map);
   var hover = document.getElementById('gm-hover');
@@ -250,8 +250,10 @@ function gmStart(P, map) {
   }
   var pendingTable = false;
   function afterPaint(fn) {
-    // run fn once the next frame (with the recoloured map) has been painted
-    requestAnimationFrame(function () { setTimeout(fn, 0); });
+    // run fn once the next frame (with the recoloured map) has been painted, when the page is idle
+    requestAnimationFrame(function () {
+      if (window.requestIdleCallback) { requestIdleCallback(fn, {timeout: 300}); } else { setTimeout(fn, 0); }
+    });
   }
   function setView(key) {
     if (viewIndex[key] === undefined) { return; }
