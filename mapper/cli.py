@@ -73,10 +73,7 @@ def _build(args) -> int:
         cfg = replace(cfg, outputs_dir=Path(args.outputs).resolve())
     t0 = time.perf_counter()
     print("loading and joining inputs ...", file=sys.stderr)
-    frames = build_frames(cfg)
-    from .load.notices import drain  # loader notices (repairs, suppressed cells ...) into audit.json
-
-    frames.audit.notes.extend(f"warning {n}" for n in drain())
+    frames = build_frames(cfg)  # loader notices (repairs, suppressed cells ...) are in frames.audit.notes
     print("rendering maps and tables ...", file=sys.stderr)
     files = render_outputs(cfg, frames)
     paths = write_outputs(files, cfg.outputs_dir)
@@ -89,8 +86,6 @@ def _build(args) -> int:
 def _check(args) -> int:
     from .pipeline import build_frames
 
-    from .load.notices import drain
-
     cfg = _config(args)
     frames = build_frames(cfg)
     joins = frames.audit.joins
@@ -99,9 +94,11 @@ def _check(args) -> int:
     for j in partial:
         print(f"join {j.name}: matched {j.matched} of {j.left_keys} (left) / {j.right_keys} (right); "
               f"unmatched left {len(j.unmatched_left)} {j.unmatched_left[:3]}, right {len(j.unmatched_right)} {j.unmatched_right[:3]}")
+    loader = [n.removeprefix("warning ") for n in frames.audit.notes if n.startswith("warning ")]
     for note in frames.audit.notes:
-        print(f"note {note}")
-    warnings = [f"{s['file']}: {s['warning']}" for s in frames.sources if "warning" in s] + drain()
+        if not note.startswith("warning "):
+            print(f"note {note}")
+    warnings = [f"{s['file']}: {s['warning']}" for s in frames.sources if "warning" in s] + loader
     for w in warnings:
         print(f"warning {w}")
     print(f"ok: config and {len(cfg.inputs)} inputs are valid; {len(warnings)} warning(s); nothing was written")

@@ -18,7 +18,6 @@ import geopandas as gpd
 import pandas as pd
 
 from . import __version__
-from ._io import atomic_write_bytes
 from .config import Config
 from .errors import JoinError, MapperError
 from .companions import mobile_counts, non_residential, takeup_counts
@@ -415,6 +414,9 @@ def build_frames(cfg: Config) -> Frames:
             level.sources += [r for r in fetched.sources if level.key == "lsoa" or "bduk" in r["title"]]
         level.attributions = attributions(level.sources, registry)
     records = records + fetched.sources
+    from .load.notices import drain  # loader notices (repairs, suppressed cells ...) into the audit
+
+    audit.notes.extend(f"warning {n}" for n in drain())
     audit.inputs = {r["file"]: {k: r[k] for k in ("sha256", "bytes", "release", "licence")} for r in records}
     return Frames(la, pcon, audit, records, attributions(records, registry), lsoa_level, fetched.bduk_contracts)
 
