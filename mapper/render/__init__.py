@@ -26,7 +26,7 @@ from ..geometry import simplify_coverage
 from ..score import INDICATORS, Indicator
 from .data import (CHANGE_COLUMNS, NO_DATA, area_properties, area_table, build_views, estimate_label, tier_colours)
 from .options import MapOptions, map_options
-from .page import build_page, leaflet_assets
+from .page import SHORT_ATTRIBUTION, SHORT_ATTRIBUTION_NO_OFCOM, build_page, leaflet_assets
 from .table import table_page
 
 __all__ = ["render_level", "render_map", "map_options", "MapOptions", "leaflet_assets", "tier_colours"]
@@ -185,13 +185,14 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
                      classes=_class_boxes(feats), tiers=_tier_boxes(page_views, feats), overview_href=overview_href,
                      table_href=f"{name}_table.html", split_note=split_note, class_label=payload["class_label"])
         files[f"{name}.html"] = build_page(payload, _bounds(feats), title=f"{title}: {level_title}", panel=panel,
-                                           basemap=opts.basemap).encode("utf-8")
+                                           basemap=opts.basemap, short_attribution=short).encode("utf-8")
         files[f"{name}_table.html"] = table_page(
             payload, title=title, level_title=level_title, dates=panel_common["dates"], map_href=f"{name}.html",
             csv_href=f"{stem}.csv", attributions=panel_common["attributions"], sources=panel_common["sources"],
             note="Colour classes and ranks are computed over all areas of the level.",
         ).encode("utf-8")
 
+    short = SHORT_ATTRIBUTION if getattr(level, "coverage", None) is not None else SHORT_ATTRIBUTION_NO_OFCOM
     weight = 0.6 if n_all <= 1000 else 0.3
     if not split:
         feats = _features(table, geoms, views, names, level.class_col, None)

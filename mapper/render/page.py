@@ -25,6 +25,8 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 SHORT_ATTRIBUTION = "Contains Ofcom data © Ofcom · ONS / OS data © Crown copyright (OGL v3.0) · sources: side panel"
+#: The map-corner attribution of a page without Ofcom data (e.g. the benchmark's LSOA deprivation layer).
+SHORT_ATTRIBUTION_NO_OFCOM = "ONS / OS data © Crown copyright · MHCLG IoD 2019 (OGL v3.0) · sources: side panel"
 
 
 @lru_cache(maxsize=1)
@@ -147,7 +149,7 @@ def _stable_ids(root) -> None:
 
 
 def build_page(payload: dict, bounds: tuple[float, float, float, float], *, title: str, panel: dict,
-               basemap: bool = False) -> str:
+               basemap: bool = False, short_attribution: str = SHORT_ATTRIBUTION) -> str:
     """One complete HTML page: folium map + inlined Leaflet + panel + app script with ``payload``."""
     minx, miny, maxx, maxy = bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8, tiles=None,
@@ -163,7 +165,7 @@ def build_page(payload: dict, bounds: tuple[float, float, float, float], *, titl
     root.header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline")
     root.header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="title")
     page = _Template(_PANEL, css=app_css, js=app_js, payload=script_json(payload), leaflet_licence=leaflet_licence,
-                     attribution_js=json.dumps(html.escape(SHORT_ATTRIBUTION)), **panel)
+                     attribution_js=json.dumps(html.escape(short_attribution)), **panel)
     m.add_child(page)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     _stable_ids(root)

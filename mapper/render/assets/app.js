@@ -240,7 +240,7 @@ function gmStart(P, map) {
     if (prev && byCode[prev]) { layer.resetStyle(byCode[prev]); }
     if (l) {
       layer.resetStyle(l); l.bringToFront();
-      if (opts.zoom) { map.fitBounds(l.getBounds(), {maxZoom: P.max_zoom, padding: [20, 20]}); }
+      if (opts.zoom) { map.fitBounds(l.getBounds().pad(0.6), {maxZoom: P.max_zoom}); }  // with its neighbours for context
       if (opts.popup) { l.bindPopup(popup(l.feature.properties), {maxWidth: 520, maxHeight: 420}).openPopup(opts.latlng); }
       var tr = rows[code];
       if (tr) { tr.scrollIntoView({block: 'nearest'}); }
