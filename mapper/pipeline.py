@@ -391,6 +391,9 @@ def _reconcile(table: OfcomTable, coverage: pd.DataFrame, tot: pd.DataFrame, aud
 
 def build_frames(cfg: Config) -> Frames:
     """Load, join and score every geography. Writes nothing."""
+    from .load.notices import drain
+
+    drain()  # notices from loads outside this build (earlier runs in the same process) are not this run's
     audit = Audit()
     lad_region = _study_lads(cfg)
     lsoa, lsoa_geo = _lsoa_frame(cfg, audit, lad_region)
@@ -414,8 +417,6 @@ def build_frames(cfg: Config) -> Frames:
             level.sources += [r for r in fetched.sources if level.key == "lsoa" or "bduk" in r["title"]]
         level.attributions = attributions(level.sources, registry)
     records = records + fetched.sources
-    from .load.notices import drain  # loader notices (repairs, suppressed cells ...) into the audit
-
     audit.notes.extend(f"warning {n}" for n in drain())
     audit.inputs = {r["file"]: {k: r[k] for k in ("sha256", "bytes", "release", "licence")} for r in records}
     return Frames(la, pcon, audit, records, attributions(records, registry), lsoa_level, fetched.bduk_contracts)
