@@ -100,12 +100,21 @@ class Config:
     sections: dict = field(default_factory=dict)
 
 
-def _unknown(where: str, data: dict, allowed: tuple[str, ...]) -> None:
+def reject_unknown_keys(where: str, data: dict, allowed) -> None:
+    """:class:`ConfigError` for the first key of ``data`` not in ``allowed``, with a did-you-mean hint.
+
+    ``where`` is the dotted prefix of the section (``"score."``); every stage validates its own
+    section with this, so all config errors read the same.
+    """
+    allowed = tuple(allowed)
     for key in data:
         if key not in allowed:
             hint = difflib.get_close_matches(str(key), allowed, n=1)
             extra = f"; did you mean '{hint[0]}'?" if hint else f"; allowed: {', '.join(allowed)}"
             raise ConfigError(f"config: unknown key '{where}{key}'{extra}")
+
+
+_unknown = reject_unknown_keys
 
 
 def _mapping(where: str, value: Any) -> dict:

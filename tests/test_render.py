@@ -188,7 +188,7 @@ def test_split_needs_the_group_column(cfg):
 
 
 @pytest.mark.parametrize("section, message", [
-    ({"simplfy_tolerance_m": 10}, "did you mean 'map.simplify_tolerance_m'"),
+    ({"simplfy_tolerance_m": 10}, "unknown key 'map.simplfy_tolerance_m'; did you mean 'simplify_tolerance_m'"),
     ({"split_above": "many"}, "'map.split_above' must be a whole number"),
     ({"basemap": "yes"}, "'map.basemap' must be true or false"),
     ({"simplify_tolerance_m": -5}, "from 0 to 5000"),

@@ -19,11 +19,11 @@ Unknown keys fail with a did-you-mean hint, like the rest of the config.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config import reject_unknown_keys as _unknown
 from ..errors import ConfigError
 from .sources import BY_NAME, Source
 
@@ -31,12 +31,6 @@ TOP_KEYS = ("cache_dir", "mirror", "timeout", "retries", "page_size", "max_membe
 SOURCE_KEYS = ("url", "timeout", "retries", "enabled", "where")
 
 
-def _unknown(where: str, data: dict, allowed) -> None:
-    for key in data:
-        if key not in allowed:
-            hint = difflib.get_close_matches(str(key), list(allowed), n=1)
-            extra = f"; did you mean '{hint[0]}'?" if hint else f"; allowed: {', '.join(allowed)}"
-            raise ConfigError(f"config: unknown key '{where}{key}'{extra}")
 
 
 def _positive(where: str, value: Any, *, integer: bool = False, zero_ok: bool = False) -> float:

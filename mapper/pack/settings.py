@@ -11,9 +11,9 @@ Unknown keys are rejected with a did-you-mean hint, like :mod:`mapper.config`.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
+from ..config import reject_unknown_keys
 from ..errors import ConfigError
 
 ALLOWED = ("areas", "top")
@@ -30,11 +30,7 @@ def pack_settings(cfg) -> PackSettings:
     raw = cfg.sections.get("pack", {}) or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"config: 'pack' must be a mapping (areas, top), not {type(raw).__name__}")
-    for key in raw:
-        if key not in ALLOWED:
-            hint = difflib.get_close_matches(str(key), ALLOWED, n=1)
-            extra = f"; did you mean '{hint[0]}'?" if hint else f"; allowed: {', '.join(ALLOWED)}"
-            raise ConfigError(f"config: unknown key 'pack.{key}'{extra}")
+    reject_unknown_keys("pack.", raw, ALLOWED)
     areas = raw.get("areas") or []
     if not (isinstance(areas, list) and all(isinstance(a, (str, int)) and not isinstance(a, bool) for a in areas)):
         raise ConfigError("config: 'pack.areas' must be a list of area codes or names, e.g. [E07000142, West Lindsey]")

@@ -6,9 +6,9 @@ did-you-mean hint, wrong types name the key and what is expected.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
+from ..config import reject_unknown_keys
 from ..errors import ConfigError
 
 
@@ -38,11 +38,7 @@ def map_options(cfg) -> MapOptions:
     raw = (getattr(cfg, "sections", None) or {}).get("map") or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"config: 'map' must be a mapping of keys to values, not {type(raw).__name__}")
-    for key in raw:
-        if key not in KEYS:
-            hint = difflib.get_close_matches(str(key), KEYS, n=1)
-            extra = f"; did you mean 'map.{hint[0]}'?" if hint else f"; allowed: {', '.join(KEYS)}"
-            raise ConfigError(f"config: unknown key 'map.{key}'{extra}")
+    reject_unknown_keys("map.", raw, KEYS)
     out = {}
     if "simplify_tolerance_m" in raw:
         v = raw["simplify_tolerance_m"]
