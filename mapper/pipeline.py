@@ -434,6 +434,9 @@ def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
         files[f"{stem}_totals.csv"] = totals_table(level, cfg).encode("utf-8")
         files[f"{stem}.meta.json"] = metadata_json(level, cfg, frames, stem).encode("utf-8")
         files.update(render_level(level, cfg, frames, stem))  # map, <stem>_table.html, per-group splits
+    if frames.bduk_contracts is not None:  # who builds where, by when: one row per LAD x contract x supplier x date x status
+        contracts = frames.bduk_contracts.sort_values(list(frames.bduk_contracts.columns[:-1]), na_position="first")
+        files["midlands_bduk_contracts.csv"] = contracts.to_csv(index=False, lineterminator="\n").encode("utf-8")
     from .methodology import methodology_markdown
 
     files["methodology.md"] = methodology_markdown(cfg, frames).encode("utf-8")

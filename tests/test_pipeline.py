@@ -145,3 +145,25 @@ def test_companion_of_another_release_is_refused(cfg):
     other = ROOT / "data/ofcom/pcon/202209_fixed_pcon_res_coverage_r02.csv"
     with pytest.raises(MapperError, match=r"inputs.pcon_coverage_residential is release 202209 but 202401_fixed_pcon_coverage_r01.csv is 202401"):
         build_frames(replace(cfg, inputs={**cfg.inputs, "pcon_coverage_residential": other}))
+
+
+def test_group_frame_ranks_within_each_county_or_combined_authority(cfg, tmp_path):
+    """score.frame: group, with a HAND-MADE two-group lookup (West Midlands met boroughs vs the rest)."""
+    from mapper.load.tables import read_table
+
+    lads = read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")
+    lads = lads[lads["region_code"].isin(cfg.regions)]
+    met = lads["lad_code"].str.startswith("E08")
+    groups = pd.DataFrame({"LAD24CD": lads["lad_code"], "group_code": ["G1" if m else "G2" for m in met],
+                           "group_name": ["Hand-made: met boroughs" if m else "Hand-made: the rest" for m in met]})
+    path = tmp_path / "groups.csv"
+    groups.to_csv(path, index=False)
+    c = replace(cfg, inputs={**cfg.inputs, "area_groups": path}, score=replace(cfg.score, frame="group"))
+    la = build_frames(c).la.frame
+    assert set(la["frame_group"]) == {"Hand-made: met boroughs", "Hand-made: the rest"}
+    from mapper.score import score_areas
+
+    for _, g in la.groupby("frame_group"):
+        assert g["rank"].min() == 1 and g["ranked_in_frame"].iloc[0] == g["score"].notna().sum()
+        alone = score_areas(g.drop(columns=["score", "rank", "tier"]), c.score, class_col=None)  # the group on its own
+        assert alone["score"].round(9).tolist() == g["score"].round(9).tolist()

@@ -96,3 +96,13 @@ def test_bduk_funding_reaches_the_la_table_and_provenance(built):
     assert any("fetched: ofcom_oa" in s["title"] for s in meta["sources"])
     assert any("BDUK" in line for line in frames.lsoa.attributions)
     assert "LSOAs (from output areas) 2026-01" in files["methodology.md"].decode()
+
+
+def test_bduk_contracts_table_is_written(built):
+    cfg, frames, files = built
+    contracts = pd.read_csv(cfg.outputs_dir / "midlands_bduk_contracts.csv", dtype=str, keep_default_na=False)
+    sample = pd.read_csv(BDUK_SAMPLE, dtype=str, keep_default_na=False)
+    want = sample[sample["local_authority_district_ons_code"] == "E06000017"].iloc[0]
+    got = contracts[contracts["lad_code"] == "E06000017"].iloc[0]
+    assert (got["contract_name"], got["supplier"], got["final_coverage_date"]) == (
+        want["bduk_gis_contract_name"], want["bduk_gis_supplier"], want["bduk_gis_final_coverage_date"])
