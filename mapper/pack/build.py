@@ -12,6 +12,7 @@ Layout of ``outputs/pack/``::
     midlands_connectivity.gpkg            one layer per level + pack_metadata table
     maps/midlands_<level>_tiers.png|pdf   Midlands tier maps
     maps/<code>_<name>.png|pdf            one map per pack area
+    narrative/midlands.md|docx            the Midlands-wide narrative (always written)
     narrative/<code>_<name>.md|docx       one narrative per pack area
 """
 
@@ -26,12 +27,12 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import __version__
-from ..sources import load_registry
+from ..sources import attributions, load_registry
 from . import maps, narrative, workbook
 from .areas import Area, resolve_areas, top_areas
 from .settings import pack_settings
 from .stable import normalise_zip, release_datetime, stamp_geopackage
-from .tables import area_facts, class_totals, data_release, pack_table, release_text
+from .tables import area_facts, class_totals, data_release, midlands_facts, pack_table, release_text
 
 SCHEMA_VERSION = "1"
 WORKBOOK = "midlands_evidence_pack.xlsx"
@@ -39,6 +40,7 @@ GEOPACKAGE = "midlands_connectivity.gpkg"
 MANIFEST = "manifest.json"
 LAYERS = {"la": "local_authorities", "pcon": "constituencies"}
 MAP_STEMS = {"la": "midlands_la_tiers", "pcon": "midlands_constituency_tiers"}
+MIDLANDS_NARRATIVE = "narrative/midlands"
 
 
 def method_statement(cfg, frames) -> str:
@@ -118,6 +120,9 @@ def render_pack(cfg, frames, areas: list[Area], *, progress: bool | None = None)
         png, pdf = maps.midlands_map(level, cfg, release_line=release_lines[key])
         files[f"maps/{MAP_STEMS[key]}.png"], files[f"maps/{MAP_STEMS[key]}.pdf"] = png, pdf
 
+    files.update(midlands_narrative(cfg, frames, tables, ctot["la"], registry, method_md, scored, files,
+                                    release_lines["la"], when))
+
     facts_list = []
     show = sys.stderr.isatty() if progress is None else progress
     for area in tqdm(areas, desc="pack areas", unit="area", disable=not show, file=sys.stderr):
@@ -147,6 +152,27 @@ def render_pack(cfg, frames, areas: list[Area], *, progress: bool | None = None)
     files[GEOPACKAGE] = _geopackage(tables, frames, meta, when)
     files[MANIFEST] = manifest(cfg, frames, registry, areas, files, release).encode("utf-8")
     return files
+
+
+def midlands_narrative(cfg, frames, tables, la_class_totals, registry: dict, method_md: str, scored: list[str],
+                       files: dict[str, bytes], release_line: str, when) -> dict[str, bytes]:
+    """``narrative/midlands.md`` and ``.docx``: the whole Midlands from the LA totals, constituency change over time,
+    with the Midlands LA tier map (already rendered into ``files``) embedded."""
+    mf = midlands_facts(frames.la, frames.pcon, cfg, frames, tables, la_class_totals)
+    seen: set[str] = set()
+    sources = []
+    for s in (frames.la.sources or []) + (frames.pcon.sources or []):
+        if s["file"] not in seen:
+            seen.add(s["file"])
+            sources.append(s)
+    stem = MAP_STEMS["la"]
+    blocks = narrative.build_midlands_blocks(
+        mf, cfg, scored=[n for n in scored if n in mf.whole.figures], map_file=f"../maps/{stem}.png",
+        map_png=files[f"maps/{stem}.png"], map_caption=f"Midlands local authorities by priority tier; {release_line}",
+        method_md=method_md, sources=sources, attributions=attributions(sources, registry))
+    docx = narrative.to_docx(blocks, title="The Midlands: digital connectivity evidence", subject=cfg.title, created=when)
+    return {f"{MIDLANDS_NARRATIVE}.md": narrative.to_markdown(blocks).encode("utf-8"),
+            f"{MIDLANDS_NARRATIVE}.docx": normalise_zip(docx, when)}
 
 
 def _coverage_release(cfg, frames, level) -> str:

@@ -13,7 +13,7 @@ import io
 import re
 from dataclasses import dataclass
 
-from .tables import LEVEL_NOUN, AreaFacts
+from .tables import LEVEL_NOUN, AreaFacts, MidlandsFacts, month_text
 
 #: What the numerator of each indicator cannot do, as a verb phrase after "N of M premises (x%)".
 PHRASES = {
@@ -94,12 +94,13 @@ def _compare(area: str, other: str) -> str:
     return "higher than" if a > b else "lower than" if a < b else "the same as"
 
 
-def _figure_sentence(facts: AreaFacts, name: str) -> list[Seg] | None:
+def _figure_sentence(facts: AreaFacts, name: str, lead: str | None = None) -> list[Seg] | None:
+    """'In <area>, N of M premises (x%) <phrase> (<source, release>).'; ``lead`` replaces 'In <area>, '."""
     fig = facts.figures.get(name)
     if fig is None or fig.num is None or fig.den is None or fig.share is None:
         return None
     phrase = PHRASES.get(name, f"are counted in '{fig.label}'")
-    segs = [Seg(f"In {facts.name}, "), Seg("an estimated " if fig.derived else ""),
+    segs = [Seg(lead if lead is not None else f"In {facts.name}, "), Seg("an estimated " if fig.derived else ""),
             D(fmt_int(fig.num)), Seg(" of "), D(fmt_int(fig.den)), Seg(f" {fig.unit} ("), D(fmt_pct(fig.share)),
             Seg(f") {phrase} (")]
     if fig.derived:
@@ -178,7 +179,13 @@ def _nonres_sentence(facts: AreaFacts) -> list[Seg] | None:
         return None
     segs = [Seg(f"Of the "), D(fmt_int(nr.den)), Seg(f" non-residential (business and other) premises in {facts.name}, "),
             D(fmt_int(nr.num)), Seg(" ("), D(fmt_pct(nr.share)), Seg(") cannot get gigabit-capable broadband")]
-    if allp is not None and allp.share is not None:
+    homes = facts.figures.get("homes_no_gigabit")
+    if homes is not None and homes.share is not None:
+        segs += [Seg(", against "), D(fmt_pct(homes.share)), Seg(" of homes ("), D(fmt_int(homes.num)), Seg(" of "),
+                 D(fmt_int(homes.den)), Seg(" residential premises)")]
+        if allp is not None and allp.share is not None:
+            segs += [Seg(" and "), D(fmt_pct(allp.share)), Seg(" of all premises")]
+    elif allp is not None and allp.share is not None:
         segs += [Seg(", against "), D(fmt_pct(allp.share)), Seg(" of all premises")]
     uso = facts.figures.get("nonres_below_uso")
     if uso is not None and uso.share is not None:
@@ -212,11 +219,13 @@ def _takeup_sentence(facts: AreaFacts) -> list[Seg] | None:
                                        f"weighted by premises with full fibre ({fig.citation}).")]
 
 
-def _change_sentence(facts: AreaFacts) -> list[Seg] | None:
+def _change_sentence(facts: AreaFacts, lead: list[Seg] | None = None) -> list[Seg] | None:
+    """'Change over time: since <Month YYYY>, ... has changed by +N ...'; ``lead`` replaces 'Change over time: '."""
     row = facts.row
     if row.get("change_from_release") is None or row.get("gigabit_gain_n") is None:
         return None
-    segs = [Seg("Change over time: since "), D(str(row["change_from_release"])),
+    segs = (lead if lead is not None else [Seg("Change over time: ")]) + [
+            Seg("since "), D(month_text(row["change_from_release"])),
             Seg(", the number of premises with gigabit-capable broadband has changed by "), D(fmt_signed(row["gigabit_gain_n"]))]
     if row.get("below_uso_change_n") is not None:
         segs += [Seg(", premises below the USO by "), D(fmt_signed(row["below_uso_change_n"]))]
@@ -289,6 +298,152 @@ def build_blocks(facts: AreaFacts, cfg, *, scored: list[str], map_file: str, map
     blocks.append(("h", 2, "Sources"))
     blocks.append(("ul", [[Seg(f"{s['title']} ({s['publisher']}, {s['release']}; licence {s['licence']}).")] for s in sources]))
     blocks.append(("p", [Seg(" ".join(attributions))]))
+    return blocks
+
+
+# --- the Midlands as a whole --------------------------------------------------
+
+MIDLANDS_CAVEATS = (
+    "Local-authority figures (key figures, regions, rural/urban classes, priority tiers) and constituency figures "
+    "(change over time) come from different Ofcom files and boundaries, so their premises totals differ slightly.",
+    "Change over time compares two Ofcom constituency releases; premises built or demolished between them change "
+    "the totals as well as coverage.",
+)
+
+
+def _share_of(fig) -> list[Seg]:
+    """'**x%** (**N** of **M** unit)' for one figure."""
+    return [D(fmt_pct(fig.share)), Seg(" ("), D(fmt_int(fig.num)), Seg(" of "), D(fmt_int(fig.den)), Seg(f" {fig.unit})")]
+
+
+def _group_sentence(groups: list[AreaFacts], name: str, *, noun: str | None = None, article: str = "") -> list[Seg] | None:
+    """'<label>: **x%** in East Midlands (**N** of **M**), higher than **y%** in West Midlands (...).'
+
+    With ``noun`` (plural, e.g. 'local authorities') each group is named with its area count:
+    'across the **23** rural local authorities'."""
+    figs = [(g, g.figures.get(name)) for g in groups]
+    figs = [(g, f) for g, f in figs if f is not None and f.share is not None and f.num is not None and f.den is not None]
+    if len(figs) < 2:
+        return None
+    segs: list[Seg] = [Seg(f"{figs[0][1].label}: ")]
+    first = fmt_pct(figs[0][1].share)
+    for i, (g, f) in enumerate(figs):
+        if i == 1 and len(figs) == 2:
+            segs.append(Seg(f", {_compare(first, fmt_pct(f.share))} "))
+        elif i:
+            segs.append(Seg("; "))
+        segs += _share_of(f)[:1]
+        if noun and g.class_areas:
+            segs += [Seg(" across the "), D(fmt_int(g.class_areas)), Seg(f" {g.name.lower()} {noun}")]
+        else:
+            segs.append(Seg(f" in {article}{g.name}"))
+        segs += _share_of(f)[1:]
+    return segs + [Seg(".")]
+
+
+def _top_item(row: dict, k: int) -> list[Seg]:
+    """One priority LA: rank, name, region and class, tier, score, rank interval, stability, diagnosis."""
+    where = ", ".join(str(x) for x in (row.get("region_name"), row.get("urban_rural")) if x)
+    segs = [D(fmt_int(row["rank"])), Seg(f". {row['name']}" + (f" ({where})" if where else "") + ": tier "),
+            D(fmt_int(row["tier"])), Seg(" of "), D(fmt_int(k)), Seg(", score "), D(fmt_score(row["score"]))]
+    if row.get("rank_p05") is not None and row.get("rank_p95") is not None:
+        segs += [Seg("; rank interval "), D(fmt_int(row["rank_p05"])), Seg("-"), D(fmt_int(row["rank_p95"]))]
+        if row.get("stability"):
+            segs += [Seg(", "), D(str(row["stability"]))]
+    if row.get("diagnosis"):
+        segs += [Seg("; "), D(str(row["diagnosis"]))]
+    return segs + [Seg(".")]
+
+
+def _diagnosis_item(counts: list[tuple[str, int]], total: int, plural: str) -> list[Seg]:
+    segs = [Seg(f"{plural[:1].upper()}{plural[1:]} ("), D(fmt_int(total)), Seg("): ")]
+    for i, (label, n) in enumerate(counts):
+        segs += [Seg((", " if i else "") + f"{label} "), D(fmt_int(n))]
+    return segs + [Seg(".")]
+
+
+def midlands_table(mf: MidlandsFacts) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """Header and rows of the Midlands figures table: count, denominator and share, then each region and class."""
+    groups = mf.regions + mf.classes
+    header = ("Indicator", "Count", "Of", "Midlands", *(g.name for g in groups))
+    rows = []
+    for name, fig in mf.whole.figures.items():
+        if fig.share is None:
+            continue
+        cells = [fig.label, fmt_int(fig.num), f"{fmt_int(fig.den)} {fig.unit}", fmt_pct(fig.share)]
+        for g in groups:
+            gf = g.figures.get(name)
+            cells.append(fmt_pct(gf.share) if gf is not None and gf.share is not None else "n/a")
+        rows.append(tuple(cells))
+    return header, rows
+
+
+def build_midlands_blocks(mf: MidlandsFacts, cfg, *, scored: list[str], map_file: str, map_png: bytes,
+                          map_caption: str, method_md: str, sources: list[dict], attributions: list[str]) -> list[tuple]:
+    """The Midlands-wide narrative as blocks (same kinds as :func:`build_blocks`)."""
+    whole, la_plural = mf.whole, LEVEL_NOUN["la"][1]
+    regions = " and ".join(g.name for g in mf.regions)
+    intro = [Seg("The Midlands" + (f" ({regions})" if regions else "") + " has "), D(fmt_int(mf.n_areas["la"])),
+             Seg(f" {la_plural}")]
+    if "pcon" in mf.n_areas:
+        intro += [Seg(" and "), D(fmt_int(mf.n_areas["pcon"])), Seg(" Westminster constituencies (2010-2024 boundaries)")]
+    intro.append(Seg(". Every Midlands, regional and class figure adds the counts of its areas and then divides; "
+                     f"figures come from the same run as the maps: {cfg.title}."))
+    blocks: list[tuple] = [
+        ("h", 1, "The Midlands: digital connectivity evidence"),
+        ("p", intro),
+        ("h", 2, "Key figures"),
+        ("ul", [s for s in (_figure_sentence(whole, n, lead="Across the Midlands, ") for n in scored) if s]),
+    ]
+    regional = [s for s in (_group_sentence(mf.regions, n, article="the ") for n in scored) if s]
+    if regional:
+        blocks += [("h", 2, " and ".join(g.name for g in mf.regions) if len(mf.regions) == 2 else "Regions"),
+                   ("ul", regional)]
+    classed = [s for s in (_group_sentence(mf.classes, n, noun=la_plural) for n in scored) if s]
+    if classed:
+        blocks += [("h", 2, "Rural and urban areas"),
+                   ("p", [Seg(f"Local authorities are grouped by the {whole.class_label} classification; the counts of "
+                              "every authority in a class are added, then divided.")]),
+                   ("ul", classed)]
+    blocks.append(("h", 2, "Priority local authorities"))
+    if mf.top:
+        blocks.append(("p", [Seg("The "), D(fmt_int(whole.n_scored)), Seg(f" scored {la_plural} are ranked on the "
+                             "composite priority score and grouped into "), D(fmt_int(whole.k)),
+                             Seg(" tiers (tier 1 is the highest priority). The "), D(fmt_int(len(mf.top))),
+                             Seg(" with the highest priority are listed with their rank interval: the 5th to 95th "
+                                 "percentile of their rank when the score's weights and method are varied, and whether "
+                                 "that makes their priority stable or volatile.")]))
+        blocks.append(("ul", [_top_item(r, whole.k) for r in mf.top]))
+    else:
+        blocks.append(("p", [Seg(f"No {LEVEL_NOUN['la'][0]} has a priority score in this run.")]))
+    diag = [_diagnosis_item(c, mf.n_areas[key], LEVEL_NOUN[key][1]) for key, c in mf.diagnoses.items() if c]
+    if diag:
+        blocks += [("h", 2, "The interventions they need"),
+                   ("p", [Seg("How many areas' figures point to each kind of help. 'Infrastructure bid' means high "
+                              "infrastructure need, 'Digital-inclusion bid' high inclusion need, 'Both' both and "
+                              "'Neither' neither (see the method statement).")]),
+                   ("ul", diag)]
+    whole_picture = [s for s in (_nonres_sentence(whole), _mobile_sentence(whole), _takeup_sentence(whole)) if s]
+    if mf.change is not None:
+        change = _change_sentence(mf.change, lead=[
+            Seg("Change over time, summed over the "), D(fmt_int(mf.n_areas.get("pcon", 0))),
+            Seg(" Midlands constituencies (the level Ofcom's earlier release is compared on): ")])
+        if change:
+            whole_picture.append(change)
+    if whole_picture:
+        blocks.append(("h", 2, "The whole connectivity picture"))
+        blocks += [("p", s) for s in whole_picture]
+    header, rows = midlands_table(mf)
+    blocks += [("h", 2, "Figures"), ("table", header, rows),
+               ("p", [Seg("Counts are premises or people as labelled; every share is a count divided by a count, "
+                          "summed over the areas of the Midlands, each region and each class.")]),
+               ("h", 2, "Map"), ("img", map_file, map_png, map_caption),
+               ("h", 2, "Caveats"), ("ul", [[Seg(c)] for c in CAVEATS + MIDLANDS_CAVEATS]),
+               ("h", 2, "Method"), ("md", method_md),
+               ("h", 2, "Sources"),
+               ("ul", [[Seg(f"{s['title']} ({s['publisher']}, {s['release']}; licence {s['licence']}).")]
+                       for s in sources]),
+               ("p", [Seg(" ".join(attributions))])]
     return blocks
 
 

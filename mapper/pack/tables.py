@@ -187,3 +187,134 @@ def area_facts(level, cfg, frames, code: str, table: pd.DataFrame | None = None,
             fig.class_share = _clean(ctot.loc[area_class, col])
         facts.figures[name] = fig
     return facts
+
+
+# --- the Midlands as a whole ------------------------------------------------
+
+#: How many priority local authorities the Midlands narrative lists.
+MIDLANDS_TOP = 10
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def month_text(release) -> str:
+    """'2020-09' -> 'September 2020' (anything else is returned unchanged).
+
+    >>> month_text("2020-09"), month_text("2024"), month_text("2020-13")
+    ('September 2020', '2024', '2020-13')
+    """
+    m = re.fullmatch(r"(\d{4})-(\d{2})", str(release).strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return str(release)
+    return f"{_MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+
+
+@dataclass
+class MidlandsFacts:
+    """Every number the Midlands narrative uses, read from totals (counts summed, then divided) and pack tables.
+
+    ``whole``, ``regions`` and ``classes`` are local-authority level (``level.totals`` and
+    :func:`class_totals`); ``change`` is the constituency Midlands total, the level the earlier
+    Ofcom release is compared on. ``top`` holds the highest-priority rows of the LA pack table.
+    """
+
+    whole: AreaFacts
+    regions: list[AreaFacts]
+    classes: list[AreaFacts]
+    top: list[dict]
+    diagnoses: dict[str, list[tuple[str, int]]]
+    n_areas: dict[str, int]
+    change: AreaFacts | None
+
+
+def _totals_facts(level, cfg, frames, row: dict, *, name: str, code: str, n_scored: int,
+                  area_class: str | None = None, class_areas: int | None = None) -> AreaFacts:
+    """An :class:`AreaFacts` for a summed area (the Midlands, a region or a class) from one totals row."""
+    facts = AreaFacts(level=level.key, code=code, name=name, level_title=level.title, region=None,
+                      area_class=area_class, class_label=level.class_label, class_areas=class_areas,
+                      n_scored=n_scored, n_class_scored=None, k=cfg.score.tiers.k, row=row)
+    for n in available_indicators(level.frame):
+        if f"{n}_num" not in row:
+            continue
+        ind = INDICATORS[n]
+        facts.figures[n] = Figure(n, ind.label, ind.unit, ind.derived, row.get(f"{n}_num"), row.get(f"{n}_den"),
+                                  row.get(f"{n}_share"), citation(level, cfg, frames, n))
+    return facts
+
+
+#: Order diagnosis labels are listed in (as on the map legend); other labels follow alphabetically.
+DIAGNOSIS_ORDER = ("Infrastructure bid", "Digital-inclusion bid", "Both", "Neither")
+
+
+def _homes_figure(level, cfg, frames, table: pd.DataFrame) -> Figure | None:
+    """Residential premises without gigabit: (all - non-residential) counts, summed over areas that have both."""
+    need = ["no_gigabit_num", "no_gigabit_den", "nonres_no_gigabit_num", "nonres_no_gigabit_den"]
+    if not set(need) <= set(table.columns):
+        return None
+    both = table[need].dropna().astype("float64")
+    if both.empty:
+        return None
+    num = int(round((both["no_gigabit_num"] - both["nonres_no_gigabit_num"]).sum()))
+    den = int(round((both["no_gigabit_den"] - both["nonres_no_gigabit_den"]).sum()))
+    record = _record_for(cfg, frames, SOURCE_INPUTS[OFCOM_NONRES].get(level.key, ""))
+    release = release_text(record["release"]) if record else "release unknown"
+    return Figure("homes_no_gigabit", "Homes (residential premises) without gigabit-capable broadband",
+                  "residential premises", False, num, den, num / den if den > 0 else None,
+                  f"Ofcom Connected Nations, residential premises, {release}")
+
+
+def _diagnosis_counts(table: pd.DataFrame) -> list[tuple[str, int]]:
+    """(label, number of areas) in the diagnosis module's label order, then any other label alphabetically."""
+    if "diagnosis" not in table.columns:
+        return []
+    counts = table["diagnosis"].dropna().astype(str).value_counts()
+    order = [lb for lb in DIAGNOSIS_ORDER if lb in counts.index] + sorted(set(counts.index) - set(DIAGNOSIS_ORDER))
+    return [(lb, int(counts[lb])) for lb in order]
+
+
+def midlands_facts(la, pcon, cfg, frames, tables: dict[str, pd.DataFrame] | None = None,
+                   class_tot: pd.DataFrame | None = None, *, top: int = MIDLANDS_TOP) -> MidlandsFacts:
+    """Collect the Midlands-wide figures: LA totals, region and class rows, top LAs, diagnoses, constituency change."""
+    tables = tables or {}
+    la_table = tables.get("la") if tables.get("la") is not None else pack_table(la, cfg)
+    class_tot = class_totals(la) if class_tot is None else class_tot
+    n_scored = int(la_table["score"].notna().sum())
+    rows = [{k: _clean(v) for k, v in r.items()} for r in la.totals.to_dict("records")]
+    whole = _totals_facts(la, cfg, frames, rows[-1], name="the Midlands", code="Midlands", n_scored=n_scored)
+    homes = _homes_figure(la, cfg, frames, la_table)
+    if homes is not None:
+        whole.figures[homes.name] = homes
+    regions, classes = [], []
+    for r in rows[:-1]:
+        g = _totals_facts(la, cfg, frames, r, name=str(r["area"]), code=str(r["area"]), n_scored=n_scored)
+        regions.append(g)
+        part = _homes_figure(la, cfg, frames, la_table[la_table["region_name"] == g.name]) \
+            if homes is not None and "region_name" in la_table.columns else None
+        if part is not None:
+            g.figures[part.name] = part
+    for r in class_tot.iloc[:-1].to_dict("records"):
+        r = {k: _clean(v) for k, v in r.items()}
+        g = _totals_facts(la, cfg, frames, r, name=str(r["area"]), code=str(r["area"]), n_scored=n_scored,
+                          area_class=str(r["area"]), class_areas=_clean(r.get("areas")))
+        classes.append(g)
+        part = _homes_figure(la, cfg, frames, la_table[la_table[la.class_col] == g.name]) if homes is not None else None
+        if part is not None:
+            g.figures[part.name] = part
+    ranked = la_table[la_table["rank"].notna()].sort_values(["rank", "code"]).head(top)
+    top_rows = [{k: _clean(v) for k, v in r.items()} for r in ranked.to_dict("records")]
+    diagnoses = {"la": _diagnosis_counts(la_table)}
+    n_areas = {"la": len(la_table)}
+    change = None
+    if pcon is not None:
+        pcon_table = tables.get("pcon") if tables.get("pcon") is not None else pack_table(pcon, cfg)
+        diagnoses["pcon"] = _diagnosis_counts(pcon_table)
+        n_areas["pcon"] = len(pcon_table)
+        prow = {k: _clean(v) for k, v in pcon.totals.iloc[-1].to_dict().items()}
+        since = sorted(set(pcon_table["change_from_release"].dropna().astype(str))) \
+            if "change_from_release" in pcon_table.columns else []
+        if len(since) == 1 and prow.get("gigabit_gain_n") is not None:
+            prow["change_from_release"] = since[0]
+            change = _totals_facts(pcon, cfg, frames, prow, name="the Midlands", code="Midlands",
+                                   n_scored=int(pcon_table["score"].notna().sum()))
+    return MidlandsFacts(whole, regions, classes, top_rows, diagnoses, n_areas, change)

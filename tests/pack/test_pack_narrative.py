@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 
 import pandas as pd
@@ -46,6 +47,8 @@ def _allowed(level, cfg, code) -> set[str]:
             continue
         if isinstance(v, str):
             out.add(v)
+            if re.fullmatch(r"\d{4}-\d{2}", v):  # a release month is quoted as 'September 2020'
+                out.add(f"{calendar.month_name[int(v[5:])]} {v[:4]}")
         elif col.endswith("_share") or col == "top_tier_share":
             out.add(_pct(v))
         elif col.endswith("change_n") or col == "gigabit_gain_n":
@@ -154,4 +157,4 @@ def test_optional_sentences_follow_the_columns(cfg, frames, pack_dir):
         diag = frames.la.frame.set_index("code").loc["E07000142", "diagnosis"]
         assert f"**{diag}**" in la
     if "gigabit_gain_n" in frames.pcon.frame.columns:
-        assert "Change over time: since" in pcon
+        assert "Change over time: since **September 2020**" in pcon

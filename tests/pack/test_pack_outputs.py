@@ -71,6 +71,7 @@ def test_rerun_is_byte_identical(cfg, frames, pack_areas, pack_files, pack_dir, 
 
     again = render_pack(cfg, frames, pack_areas, progress=False)
     assert sorted(again) == sorted(pack_files)
+    assert {"narrative/midlands.md", "narrative/midlands.docx"} <= set(again)
     differ = [name for name in again if again[name] != pack_files[name]]
     assert differ == []
     write_pack(again, tmp_path)
