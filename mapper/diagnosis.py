@@ -117,26 +117,36 @@ def diagnose(frame: pd.DataFrame, dcfg: DiagnosisConfig) -> pd.DataFrame:
     shares = {n: data[f"{n}_share"] for n in have}
     route_pct = {n: _pct_rank(shares[n], groups)
                  for n in (*MOBILE_ROUTE, BUSINESS_ROUTE, TAKEUP_ROUTE, "no_full_fibre") if n in shares}
+    # Everything per area is computed column-wise first; the loop below only writes the sentences.
+    def top(pct: pd.DataFrame) -> list:
+        has = pct.notna().any(axis=1)
+        return pct.fillna(-1.0).idxmax(axis=1).where(has).tolist() if len(pct.columns) else [None] * len(out)
+
+    def flag(name: str, op=np.greater_equal, cut=dcfg.route_threshold) -> np.ndarray:
+        return op(route_pct[name].to_numpy(), cut) if name in route_pct else np.zeros(len(out), dtype=bool)
+
+    mobile = [flag(n) for n in MOBILE_ROUTE]
+    business = flag(BUSINESS_ROUTE)
+    takeup = flag(TAKEUP_ROUTE) & flag("no_full_fibre", np.less, 50.0)  # low take-up where full fibre is widespread
+    parts = (("infrastructure", infra.tolist(), top(infra_pct)), ("inclusion", incl.tolist(), top(incl_pct)))
     routes, reasons = [], []
-    for i in out.index:
+    for k, i in enumerate(out.index):
         r, why = [], []
-        for part, value, used, pct in (("infrastructure", infra[i], infra_used, infra_pct),
-                                       ("inclusion", incl[i], incl_used, incl_pct)):
+        for part, values, drivers in parts:
+            value = values[k]
             if pd.isna(value):
                 why.append(f"{part} need: no data")
                 continue
-            row = pct.loc[i].dropna()
-            driver = f" (strongest: {_share_text(shares, i, row.idxmax())})" if len(row) else ""
+            driver = f" (strongest: {_share_text(shares, i, drivers[k])})" if isinstance(drivers[k], str) else ""
             why.append(f"{part} need {value:.0f} {'>=' if value >= t else '<'} {t:g}{driver}")
-        mob = [n for n in MOBILE_ROUTE if n in route_pct and route_pct[n][i] >= dcfg.route_threshold]
+        mob = [n for n, hit in zip(MOBILE_ROUTE, mobile) if hit[k]]
         if mob:
             r.append("rural mobile (e.g. Shared Rural Network)")
             why.append(f"mobile not-spots: {_share_text(shares, i, mob[0])}")
-        if BUSINESS_ROUTE in route_pct and route_pct[BUSINESS_ROUTE][i] >= dcfg.route_threshold:
+        if business[k]:
             r.append("business premises (gigabit vouchers, business connectivity)")
             why.append(f"business gap: {_share_text(shares, i, BUSINESS_ROUTE)}")
-        if (TAKEUP_ROUTE in route_pct and route_pct[TAKEUP_ROUTE][i] >= dcfg.route_threshold
-                and "no_full_fibre" in route_pct and route_pct["no_full_fibre"][i] < 50):
+        if takeup[k]:
             r.append("digital inclusion where full fibre is available (skills, affordability, awareness)")
             why.append(f"low take-up: {_share_text(shares, i, TAKEUP_ROUTE)}")
         routes.append("; ".join(r))
