@@ -45,8 +45,11 @@ def lookup_pages(request):
     return Response(json.dumps({"type": "FeatureCollection", "features": feats}))
 
 
-@pytest.fixture
-def built(cfg, tmp_path, httpserver):
+@pytest.fixture(scope="module")
+def built(cfg, tmp_path_factory, make_httpserver):
+    """Fetch and build once for the module (pytest-httpserver's session server, cleared afterwards)."""
+    tmp_path = tmp_path_factory.mktemp("e2e")
+    httpserver = make_httpserver
     httpserver.expect_request("/ofcom/202507_fixed_broadband_coverage_r01.zip").respond_with_data(release_zip())
     httpserver.expect_request("/ons/OA_LSOA_MSOA_EW_DEC_2021_LU_v3/FeatureServer/0/query").respond_with_handler(lookup_pages)
     bduk = ofcom_style_zip({"Rutland.csv": BDUK_SAMPLE.read_bytes()}, "East_Midlands")
@@ -60,6 +63,7 @@ def built(cfg, tmp_path, httpserver):
     frames = build_frames(c)
     files = render_outputs(c, frames)
     write_outputs(files, c.outputs_dir)
+    httpserver.clear()
     return c, frames, files
 
 
@@ -106,3 +110,23 @@ def test_bduk_contracts_table_is_written(built):
     got = contracts[contracts["lad_code"] == "E06000017"].iloc[0]
     assert (got["contract_name"], got["supplier"], got["final_coverage_date"]) == (
         want["bduk_gis_contract_name"], want["bduk_gis_supplier"], want["bduk_gis_final_coverage_date"])
+
+
+@pytest.mark.browser
+def test_lsoa_map_opens_offline_and_draws(built):
+    """The LSOA map made from fetched data opens from disk with the network blocked, like the shipped maps."""
+    from _browser import canvas_stats, console_errors, requested_urls, start_driver, wait_drawn
+
+    cfg, frames, files = built
+    driver = start_driver()
+    try:
+        driver.get((cfg.outputs_dir / "midlands_lsoa_priority.html").resolve().as_uri() + "#area=E01026151")
+        assert wait_drawn(driver, timeout=60)
+        stats = canvas_stats(driver)
+        assert stats and stats["painted"] / stats["sampled"] > 0.05, stats
+        assert driver.execute_script("return gmApp.state.area") == "E01026151"
+        assert "BDUK" in driver.find_element("css selector", ".gm-sources").text
+        assert [u for u in requested_urls(driver) if not u.startswith(("file:", "data:", "about:"))] == []
+        assert console_errors(driver) == []
+    finally:
+        driver.quit()
