@@ -245,13 +245,8 @@ def lsoa_level(cfg):
     frame = frame.rename(columns={"lsoa21_code": "code"}).sort_values("code").reset_index(drop=True)
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=geo.crs)
     score_cfg = ScoreConfig(indicators=tuple(IndicatorChoice(n, 1.0) for n in BENCH_INDICATORS), min_premises=0)
-    registry_backup = dict(INDICATORS)
-    INDICATORS.update(BENCH_INDICATORS)  # score_areas looks indicators up by name; restored below
-    try:
-        scored = score_areas(frame, score_cfg, class_col="urban_rural", source_label="bench LSOA layer")
-    finally:
-        INDICATORS.clear()
-        INDICATORS.update(registry_backup)
+    scored = score_areas(frame, score_cfg, class_col="urban_rural", source_label="bench LSOA layer",
+                         registry={**INDICATORS, **BENCH_INDICATORS})
     scored = gpd.GeoDataFrame(scored, geometry="geometry", crs=geo.crs)
     from .pipeline import Level
 

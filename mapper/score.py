@@ -142,10 +142,13 @@ def available_indicators(frame: pd.DataFrame) -> list[str]:
     return [n for n, ind in INDICATORS.items() if all(c in frame.columns for c in ind.requires)]
 
 
-def compute_indicators(frame: pd.DataFrame, names: list[str] | tuple[str, ...], *, source_label: str = "input") -> pd.DataFrame:
+def compute_indicators(frame: pd.DataFrame, names: list[str] | tuple[str, ...], *, source_label: str = "input",
+                       registry: dict[str, Indicator] | None = None) -> pd.DataFrame:
     """Return a copy of ``frame`` with ``<ind>_num``, ``<ind>_den`` and ``<ind>_share`` per indicator.
 
     Shares are missing where the denominator is 0 or missing, never 0.
+    ``registry`` defaults to :data:`INDICATORS`; ``make bench`` passes an
+    extended mapping to score measures that are not part of the product.
 
     >>> df = pd.DataFrame({"premises": [100, 50], "gigabit_n": [80, 50]})
     >>> compute_indicators(df, ["no_gigabit"])["no_gigabit_share"].tolist()
@@ -153,7 +156,7 @@ def compute_indicators(frame: pd.DataFrame, names: list[str] | tuple[str, ...], 
     """
     out = frame.copy()
     for name in names:
-        ind = INDICATORS[name]
+        ind = (registry or INDICATORS)[name]
         missing = [c for c in ind.requires if c not in out.columns]
         if missing:
             raise ConfigError(
@@ -239,7 +242,7 @@ FRAME_LABELS = {"study_area": "the study area", "region": "its region", "group":
 
 
 def score_areas(frame: pd.DataFrame, cfg: ScoreConfig, *, class_col: str | None, frame_col: str | None = None,
-                source_label: str = "input") -> pd.DataFrame:
+                source_label: str = "input", registry: dict[str, Indicator] | None = None) -> pd.DataFrame:
     """Indicators, score, rank and tier, overall and within ``class_col``.
 
     Returns a new frame with ``score`` (0-100), ``rank`` (1 = highest need),
@@ -254,7 +257,7 @@ def score_areas(frame: pd.DataFrame, cfg: ScoreConfig, *, class_col: str | None,
     areas of its frame, never with areas outside it.
     """
     names = [c.name for c in cfg.indicators]
-    out = compute_indicators(frame, names, source_label=source_label)
+    out = compute_indicators(frame, names, source_label=source_label, registry=registry)
     shares = out[[f"{n}_share" for n in names]]
     premises = out["premises"].astype("float64") if "premises" in out else pd.Series(np.inf, index=out.index)
     sufficient = shares.notna().all(axis=1) & (premises.fillna(0) >= cfg.min_premises)
