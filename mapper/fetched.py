@@ -53,7 +53,7 @@ def _record(cfg, source: str, path: Path, release: str | None, licence: str) -> 
     except ValueError:
         rel = path.as_posix()
     year = int(release[:4]) if release and release[:4].isdigit() else None
-    return {"file": rel, "title": f"fetched: {source} ({path.name})", "publisher": publisher,
+    return {"file": rel, "source": source, "title": f"fetched: {source} ({path.name})", "publisher": publisher,
             "release": release or "see the fetch manifest", "licence": licence, "sha256": sha256_file(path),
             "bytes": path.stat().st_size, "attribution_key": key, "year": year}
 

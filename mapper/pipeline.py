@@ -326,7 +326,7 @@ def _lsoa_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.Da
         audit.notes.append(f"LSOA score: {', '.join(dropped)} not published in the output-area files; "
                            "the other indicators' weights are rescaled")
     lsoa_cfg = replace(cfg, score=replace(cfg.score, indicators=usable))
-    scored = _score_level(lsoa_cfg, audit, frame, table, class_col="urban_rural", label="LSOA", previous_key="lsoa_coverage_previous")
+    scored = _score_level(lsoa_cfg, audit, frame, table, class_col="urban_rural", label="LSOA", previous_key=None)
     full = compute_indicators(scored, available_indicators(scored))
     tot = totals(full, _count_columns(full), by="region_name")
     return Level("lsoa", "LSOAs (2021)", scored, tot, table, "urban_rural", "Rural-urban (RUC 2021)",
@@ -338,7 +338,7 @@ FRAME_COLUMNS = {"study_area": None, "all": None, "region": "region_name", "grou
 
 
 def _score_level(cfg: Config, audit: Audit, frame: gpd.GeoDataFrame, table: OfcomTable, *, class_col: str,
-                 label: str, previous_key: str) -> gpd.GeoDataFrame:
+                 label: str, previous_key: str | None) -> gpd.GeoDataFrame:
     """Score, rank stability, intervention diagnosis and (when a previous release is given) change over time."""
     crs = frame.crs
     frame = frame.sort_values("code").reset_index(drop=True)
@@ -351,7 +351,7 @@ def _score_level(cfg: Config, audit: Audit, frame: gpd.GeoDataFrame, table: Ofco
         audit.notes.append(f"{label} diagnosis: {', '.join(missing)} not available at this level; "
                            "the sub-indices use the other indicators")
     scored = diagnose(scored, cfg.diagnosis)
-    prev_path = cfg.inputs.get(previous_key)
+    prev_path = cfg.inputs.get(previous_key) if previous_key else None
     if prev_path is not None:
         old = load_ofcom(prev_path)
         if old.meta["name_only"]:
@@ -414,7 +414,7 @@ def build_frames(cfg: Config) -> Frames:
             continue
         level.sources = [by_path[p] for p in sorted({cfg.inputs[k] for k in level.input_keys if k in cfg.inputs})]
         if level.key in ("la", "lsoa"):
-            level.sources += [r for r in fetched.sources if level.key == "lsoa" or "bduk" in r["title"]]
+            level.sources += [r for r in fetched.sources if level.key == "lsoa" or r["source"].startswith("bduk")]
         level.attributions = attributions(level.sources, registry)
     records = records + fetched.sources
     audit.notes.extend(f"warning {n}" for n in drain())
