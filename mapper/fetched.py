@@ -90,7 +90,11 @@ def load_fetched(cfg, audit: Audit, lsoa_geo: gpd.GeoDataFrame, study_lsoas: set
         out.sources.append(_record(cfg, "oa_lsoa_lookup", files["oa_lsoa_lookup"][0], None, licence))
         if "ofcom_oa_res" in files:
             res = _ofcom_concat(files["ofcom_oa_res"])
-            res_counts = oa_to_lsoa(res.data, lookup, audit=Audit(), meta=res.meta, max_unmatched=cfg.max_unmatched)
+            res_audit = Audit()  # its own audit, so the all-premises totals are not overwritten; joins and notes kept
+            res_counts = oa_to_lsoa(res.data, lookup, audit=res_audit, meta=res.meta, max_unmatched=cfg.max_unmatched)
+            audit.joins.extend(res_audit.joins)
+            audit.notes.extend(f"residential: {n}" for n in res_audit.notes)
+            audit.totals["lsoa_from_oa_residential"] = res_audit.totals.get("lsoa_from_oa")
             nonres = non_residential(counts.rename(columns={"lsoa21_code": "code"}),
                                      res_counts.rename(columns={"lsoa21_code": "code"}),
                                      all_file=oa.meta["file"], res_file=res.meta["file"])
