@@ -51,8 +51,9 @@ def _headline(level) -> str:
     if "nonres_no_gigabit_num" in tot:
         nr_num, nr_den = float(mid["nonres_no_gigabit_num"]), float(mid["nonres_no_gigabit_den"])
         res_num, res_den = float(mid["no_gigabit_num"]) - nr_num, float(mid["premises"]) - nr_den
-        text += (f" Non-residential (business) premises: {_fmt_int(nr_num)} of {_fmt_int(nr_den)} "
-                 f"({100 * nr_num / nr_den:.1f}%) without gigabit, against {100 * res_num / res_den:.1f}% of homes.")
+        if nr_den > 0 and res_den > 0:  # shares only from non-zero counts (a level may have no business premises)
+            text += (f" Non-residential (business) premises: {_fmt_int(nr_num)} of {_fmt_int(nr_den)} "
+                     f"({100 * nr_num / nr_den:.1f}%) without gigabit, against {100 * res_num / res_den:.1f}% of homes.")
     return text
 
 

@@ -32,6 +32,9 @@ HANDMADE_LOOKUP = [
 def release_zip() -> bytes:
     inner = {
         "202601_fixed_oa_coverage_r1.zip": ofcom_style_zip({OA_SAMPLE.name.replace("_sample", ""): OA_SAMPLE.read_bytes()}, "oa"),
+        # HAND-MADE residential file: the same three all-premises rows served as residential (the real
+        # residential sample has only one of the three OAs), so non-residential premises must come out 0.
+        "202601_fixed_oa_res_coverage_r1.zip": ofcom_style_zip({"202601_fixed_oa_res_coverage_r1.csv": OA_SAMPLE.read_bytes()}, "oa_res"),
     }
     return ofcom_style_zip(inner, "202507_fixed_coverage_r01")
 
@@ -57,7 +60,7 @@ def built(cfg, tmp_path_factory, make_httpserver):
     off = {"enabled": False}
     fetch = {"cache_dir": str(tmp_path / "cache"), "mirror": httpserver.url_for("/").rstrip("/"), "sources": {
         "lad_region": off, "lsoa_boundaries": off, "lsoa_ruc": off, "bduk_west_midlands": off, "ofcom_pcon": off,
-        "ofcom_laua": off, "ofcom_postcode": off, "ofcom_oa_res": off, "oa_lsoa_lookup": {"where": "1=1"}}}
+        "ofcom_laua": off, "ofcom_postcode": off, "oa_lsoa_lookup": {"where": "1=1"}}}
     c = replace(cfg, sections={**cfg.sections, "fetch": fetch}, outputs_dir=tmp_path / "outputs")
     fetch_all(c, sleep=Sleeps(), log=lambda line: None)
     frames = build_frames(c)
@@ -82,6 +85,8 @@ def test_lsoa_map_and_table_reconcile_with_the_served_files(built):
     assert with_data["no_gigabit_num"].sum() == no_gig.sum()
     totals = pd.read_csv(cfg.outputs_dir / "midlands_lsoa_priority_totals.csv").set_index("area")
     assert totals.loc["Midlands", "premises"] == served["All Premises"].sum()
+    assert (with_data["nonres_premises"] == 0).all()  # residential served = all premises (hand-made)
+    assert any(n.startswith("residential: LSOA21 from output areas") for n in frames.audit.notes)
     # full fibre is not in the 2026 OA files: not invented, and the audit says so
     assert "no_full_fibre_share" not in table.columns
     assert any("no full-fibre columns" in n for n in frames.audit.notes)
