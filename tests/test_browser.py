@@ -242,3 +242,23 @@ def test_split_level_overview_links_to_group_maps(driver, cfg, tmp_path):
     assert wait_drawn(driver) and canvas_stats(driver)["painted"] > 0
     assert driver.execute_script("return gmApp.layer.getLayers().length") == 2
     assert console_errors(driver) == []
+
+
+def test_basemap_on_and_offline_still_draws_the_areas(driver, cfg, frames, tmp_path):
+    """map.basemap: true with no network: tiles fail (blocked), the areas still draw on the plain background."""
+    from _browser import canvas_stats, console_errors, requested_urls, wait_drawn
+    from mapper.render import render_level
+
+    tiles = replace(cfg, sections={**cfg.sections, "map": {**cfg.sections.get("map", {}), "basemap": True}})
+    page = tmp_path / "basemap.html"
+    page.write_bytes(render_level(frames.la, tiles, frames, "basemap")["basemap.html"])
+    driver.get_log("performance")
+    driver.get_log("browser")
+    driver.get(page.resolve().as_uri())
+    assert wait_drawn(driver)
+    stats = canvas_stats(driver)
+    assert stats and stats["painted"] / stats["sampled"] > 0.05, stats
+    outside = [u for u in requested_urls(driver) if not u.startswith(("file:", "data:", "about:"))]
+    assert outside and all("tile.openstreetmap.org" in u for u in outside)  # only tiles were asked for (and blocked)
+    errors = console_errors(driver)
+    assert all("tile.openstreetmap.org" in e for e in errors), errors  # nothing but the blocked tiles failed
