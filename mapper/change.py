@@ -14,6 +14,8 @@ E14001xxx, cannot be compared area by area and is refused with a clear error).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from .errors import MapperError
@@ -91,10 +93,69 @@ def study_codes(cfg, table: OfcomTable) -> set[str]:
                       f"not level '{table.level}'")
 
 
+#: BDUK premises-in-plans counts compared per local authority (see mapper.lsoa.BDUK_COUNTS).
+BDUK_MEASURES = ("premises_n", "no_gigabit_now_n", "contract_n", "commercial_n", "residual_n")
+
+
+def compare_bduk(old_lad: pd.DataFrame, new_lad: pd.DataFrame, codes: set[str], *, old_label: str, new_label: str) -> pd.DataFrame:
+    """Per local authority, the change in BDUK counts between two releases (new - old; counts, extensive).
+
+    ``old_lad`` / ``new_lad`` are :func:`mapper.lsoa.bduk_aggregate` LAD tables. A study-area LAD
+    missing from either release is an error: the releases do not cover the same places.
+
+    >>> a = pd.DataFrame({"lad_code": ["E1"], "premises_n": [10], "no_gigabit_now_n": [6], "contract_n": [1],
+    ...                   "commercial_n": [2], "residual_n": [3]})
+    >>> b = a.assign(no_gigabit_now_n=[4], contract_n=[2], residual_n=[0], commercial_n=[2])
+    >>> compare_bduk(a, b, {"E1"}, old_label="old", new_label="new")[["residual_change_n", "contract_change_n"]].values.tolist()
+    [[-3, 1]]
+    """
+    for label, table in ((old_label, old_lad), (new_label, new_lad)):
+        missing = sorted(codes - set(table["lad_code"]))
+        if missing:
+            raise ChangeError(f"{label}: no BDUK premises for {len(missing)} study-area local authorities "
+                              f"(e.g. {', '.join(missing[:5])}); compare releases that cover the same areas")
+    keep = sorted(codes)
+    o, n = old_lad.set_index("lad_code").reindex(keep), new_lad.set_index("lad_code").reindex(keep)
+    out = pd.DataFrame({"code": keep})
+    for m in BDUK_MEASURES:
+        out[m.removesuffix("_n") + "_change_n"] = (n[m].astype("int64") - o[m].astype("int64")).to_numpy()
+    out["change_from_release"] = old_label
+    return out
+
+
+def _bduk_release(path: Path, audit) -> pd.DataFrame:
+    """LAD counts of one BDUK release: a folder of per-LA CSVs (as extracted by make fetch)."""
+    from .lsoa import bduk_aggregate
+
+    files = sorted(Path(path).rglob("*.csv"))
+    if not files:
+        raise ChangeError(f"{path}: no CSV files; give a folder holding one BDUK release (one CSV per local authority)")
+    return bduk_aggregate(files, None, audit=audit).lad
+
+
 def compare_files(cfg, old_path, new_path) -> tuple[pd.DataFrame, dict]:
-    """Compare any two releases of one level for the study area: (per-area table, study-area totals)."""
+    """Compare any two releases of one level for the study area: (per-area table, study-area totals).
+
+    Two Ofcom coverage CSVs of the same level, or two folders each holding a BDUK premises-in-plans
+    release (compared per local authority).
+    """
     from .load.ofcom import load_ofcom
 
+    if Path(old_path).is_dir() or Path(new_path).is_dir():
+        if not (Path(old_path).is_dir() and Path(new_path).is_dir()):
+            raise ChangeError(f"{old_path} -> {new_path}: give two Ofcom CSV files, or two folders of BDUK releases")
+        from .join import Audit
+        from .load.tables import read_table
+
+        lads = read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")
+        codes = set(lads.loc[lads["region_code"].isin(cfg.regions), "lad_code"])
+        old_lad, new_lad = _bduk_release(old_path, Audit()), _bduk_release(new_path, Audit())
+        codes &= set(old_lad["lad_code"]) | set(new_lad["lad_code"])
+        table = compare_bduk(old_lad, new_lad, codes, old_label=Path(old_path).name, new_label=Path(new_path).name)
+        table.insert(1, "name", table["code"].map(lads.set_index("lad_code")["lad_name"]))
+        totals = {c: int(table[c].sum()) for c in table.columns if c.endswith("_change_n")}
+        totals.update(areas=len(table), from_release=Path(old_path).name, to_release=Path(new_path).name)
+        return table, totals
     old, new = load_ofcom(old_path), load_ofcom(new_path)
     codes = study_codes(cfg, new) & set(new.data["code"].dropna())
     table = compare(old, new, codes)

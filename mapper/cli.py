@@ -32,8 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate config.yaml and every input without writing outputs")
     sub.add_parser("indicators", help="list the indicators available to score.indicators")
     c = sub.add_parser("change", help="compare two releases of the same level for the study area (counts)")
-    c.add_argument("old", help="the earlier Ofcom coverage CSV")
-    c.add_argument("new", help="the later Ofcom coverage CSV (same level and variant)")
+    c.add_argument("old", help="the earlier Ofcom coverage CSV (or folder holding a BDUK release)")
+    c.add_argument("new", help="the later Ofcom coverage CSV, same level and variant (or folder holding a BDUK release)")
     c.add_argument("--csv", help="also write the per-area table to this CSV file")
     from .pack.cli import add_pack_parser  # bid evidence pack: mapper/pack/cli.py
 
@@ -141,7 +141,11 @@ def _change(args) -> int:
         print(f"wrote {args.csv}")
     print(f"{totals['areas']} study-area areas, {totals['from_release']} -> {totals['to_release']}:")
     for key, label in (("gigabit_gain_n", "premises gaining gigabit"), ("below_uso_change_n", "change in premises below the USO"),
-                       ("unable_30_change_n", "change in premises unable to get 30 Mbit/s"), ("premises_change_n", "change in premises")):
+                       ("unable_30_change_n", "change in premises unable to get 30 Mbit/s"), ("premises_change_n", "change in premises"),
+                       ("no_gigabit_now_change_n", "change in BDUK premises without gigabit"),
+                       ("contract_change_n", "change in premises in a Project Gigabit contract"),
+                       ("commercial_change_n", "change in premises in commercial plans"),
+                       ("residual_change_n", "change in the residual gap (no gigabit, no plan)")):
         if key in totals:
             print(f"  {label:45} {totals[key]:+,}")
     return 0

@@ -157,6 +157,10 @@ def methodology_markdown(cfg, frames) -> str:
                 f"changed by {int(f['below_uso_change_n'].sum()):+,}; unable to get 30 Mbit/s by "
                 f"{int(f['unable_30_change_n'].sum()):+,}.")
         add("")
+        add("Any two releases can also be compared with `python -m mapper change OLD NEW`: two Ofcom files of one "
+            "level, or two BDUK premises-in-plans releases (per local authority: premises without gigabit, in a "
+            "Project Gigabit contract, in commercial plans, and the residual gap with no plan).")
+        add("")
         add("Both releases must use the same area codes (checked before comparing; a release on different boundaries "
             "is refused). Differences are between counts; premises totals also change between releases as new "
             "premises are built, so a share can fall while the count without service rises.")

@@ -82,3 +82,43 @@ def test_cli_refuses_mixed_levels_in_one_line(capsys):
     rc = main(["change", str(PCON / "202209_fixed_pcon_coverage_r02.csv"), str(DATA / "ofcom/laua/202507_fixed_laua_coverage_r01_midlands.csv")])
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1 and "level differs" in err
+
+
+def test_cli_compares_two_bduk_releases_per_local_authority(tmp_path, capsys):
+    """HAND-MADE releases in the real 28-column schema: the real Rutland row of the BDUK sample, twice.
+
+    Release A: two Rutland premises without gigabit and without any plan (residual gap 2).
+    Release B: one of them is now in a Project Gigabit contract, the other has gigabit.
+    """
+    import pandas as pd
+
+    from _paths import TESTDATA
+    from mapper.cli import main
+
+    sample = pd.read_csv(TESTDATA / "bduk/202605_BDUK_uprn_release_sample.csv", dtype=str, keep_default_na=False)
+    row = sample[sample["local_authority_district_ons_code"] == "E06000017"].iloc[0].to_dict()
+    plain = {"current_gigabit": "false", "future_gigabit": "false", "bduk_gis": "false"}
+    releases = {
+        "202601": [{**row, **plain, "uprn": "1"}, {**row, **plain, "uprn": "2"}],
+        "202605": [{**row, **plain, "uprn": "1", "bduk_gis": "true"}, {**row, **plain, "uprn": "2", "current_gigabit": "true"}],
+    }
+    for name, rows in releases.items():
+        (tmp_path / name / "East_Midlands").mkdir(parents=True)
+        pd.DataFrame(rows, columns=sample.columns).to_csv(tmp_path / name / "East_Midlands/Rutland.csv", index=False)
+    out_csv = tmp_path / "bduk_change.csv"
+    rc = main(["change", str(tmp_path / "202601"), str(tmp_path / "202605"), "--csv", str(out_csv)])
+    text = capsys.readouterr().out
+    assert rc == 0 and "1 study-area areas, 202601 -> 202605" in text
+    table = pd.read_csv(out_csv).set_index("code")
+    assert table.loc["E06000017", "residual_change_n"] == -2
+    assert table.loc["E06000017", "contract_change_n"] == 1
+    assert table.loc["E06000017", "no_gigabit_now_change_n"] == -1
+    residual_line = next(line for line in text.splitlines() if "residual gap" in line)
+    assert residual_line.split()[-1] == "-2"
+
+
+def test_cli_refuses_a_file_and_a_folder(tmp_path, capsys):
+    from mapper.cli import main
+
+    rc = main(["change", str(tmp_path), str(PCON / "202401_fixed_pcon_coverage_r01.csv")])
+    assert rc == 2 and "two folders of BDUK releases" in capsys.readouterr().err
