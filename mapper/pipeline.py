@@ -154,12 +154,12 @@ def _lsoa_frame(cfg: Config, audit: Audit, lad_region: pd.DataFrame) -> tuple[pd
     lsoa = audited_merge(
         lsoa_lad, geo[["code"]].rename(columns={"code": "lsoa21_code"}).assign(has_boundary=True),
         left_on="lsoa21_code", right_on="lsoa21_code", name="lsoa21 lookup -> lsoa21 boundaries",
-        left_label="LSOA21s in the study area's LADs", right_label="LSOA21 boundaries", audit=audit,
+        left_label="LSOA21s in the study area's LADs", right_label=f"LSOA21 boundaries ({cfg.inputs['lsoa_boundaries'].name})", audit=audit,
         required="left", max_unmatched=cfg.max_unmatched,
     )
     lsoa = audited_merge(
         lsoa, ruc, left_on="lsoa21_code", right_on="lsoa21_code", name="lsoa21 -> RUC21",
-        left_label="study-area LSOA21s", right_label="RUC21 LSOA21 rows", audit=audit, required="left",
+        left_label="study-area LSOA21s", right_label=f"RUC21 LSOA21 rows ({cfg.inputs['lsoa_ruc'].name})", audit=audit, required="left",
         max_unmatched=cfg.max_unmatched,
     )
     lsoa = lsoa21_deprivation(
@@ -194,13 +194,15 @@ def _la_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.Data
     frame = audited_merge(
         frame, lad_region.rename(columns={"lad_code": "code"})[["code", "region_code", "region_name"]],
         left_on="code", right_on="code", name="LAD24 -> region", left_label="study-area LADs",
-        right_label="LAD24->region lookup", audit=audit, required="both", max_unmatched=cfg.max_unmatched,
+        right_label=f"LAD24->region lookup ({cfg.inputs['lad_region_lookup'].name})", audit=audit, required="both",
+        max_unmatched=cfg.max_unmatched,
     )
     ruc = read_table(cfg.inputs["la_ruc"], "ruc21", key="code")
     ruc = ruc[ruc["code"].isin(set(frame["code"]))]
     frame = audited_merge(
         frame, ruc, left_on="code", right_on="code", name="LAD24 -> RUC21", left_label="study-area LADs",
-        right_label="RUC21 LAD24 rows", audit=audit, required="both", max_unmatched=cfg.max_unmatched,
+        right_label=f"RUC21 LAD24 rows ({cfg.inputs['la_ruc'].name})", audit=audit, required="both",
+        max_unmatched=cfg.max_unmatched,
     )
     la_people = aggregate_people(people, lsoa[["lsoa21_code", "lad_code"]], "lad_code").rename(columns={"lad_code": "code"})
     frame = audited_merge(
@@ -258,7 +260,7 @@ def _pcon_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.Da
     rural = rural[rural["code"].isin(set(frame["code"]))]
     frame = audited_merge(
         frame, rural, left_on="code", right_on="code", name="PCON21 -> mySociety rurality",
-        left_label="Midlands constituencies", right_label="mySociety constituency classification", audit=audit,
+        left_label="Midlands constituencies", right_label=f"mySociety constituency classification ({cfg.inputs['pcon_rurality'].name})", audit=audit,
         required="both", max_unmatched=cfg.max_unmatched,
     )
     assign = lsoa_points_in_areas(lsoa_geo, geo, audit=audit, label="PCON21")

@@ -66,7 +66,7 @@ CASES = [
     ("lad_region_missing_column.csv", "check:lad_region_lookup", 2, "missing column(s) for a 'lad_region' table: region_code", "file"),
     ("lad_region_duplicate_codes.csv", "check:lad_region_lookup", 2, "LAD24CD value(s) ['E06000016'] appear more than once", "file"),
     ("lad_region_header_only.csv", "check:lad_region_lookup", 2, "header row but no data rows", "file"),
-    ("lsoa_lad_lsoa11_code.csv", "check:lsoa_lad_lookup", 2, "have no match in LSOA21 boundaries: ['E01028040']", "E01028040"),
+    ("lsoa_lad_lsoa11_code.csv", "check:lsoa_lad_lookup", 2, "have no match in LSOA21 boundaries (LSOA21_BSC_midlands.geojson): ['E01028040']", "E01028040"),
     ("pcon_bowtie.geojson", "check:pcon_boundaries", 0, "warning pcon_bowtie.geojson: repaired 1 invalid geometry with shapely.make_valid (first: E14000560: Self-intersection", None),
     ("pcon_declared_27700.geojson", "check:pcon_boundaries", 0, "warning pcon_declared_27700.geojson: reprojected from EPSG:27700 to EPSG:4326", None),
     ("pcon_outside_midlands.geojson", "check:pcon_boundaries", 2, "have no match in constituencies holding LSOA21 points: ['E14000530']", "E14000530"),
