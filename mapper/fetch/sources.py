@@ -88,34 +88,35 @@ def _ofcom(name: str, title: str, inner: str | tuple[str, ...], csv: tuple[str, 
     )
 
 
+def _ons(name: str, service: str, **kw) -> Source:
+    """An ONS Open Geography FeatureServer layer; on a mirror it sits at ``ons/<service>/FeatureServer/0``."""
+    path = f"{service}/FeatureServer/0"
+    return Source(name=name, kind="arcgis", url=f"{ONS_ARCGIS}/{path}", mirror_path=f"ons/{path}", publisher="ONS", **kw)
+
+
 _PC = tuple(f"*_{area}.csv" for area in MIDLANDS_POSTCODE_AREAS)
 
 SOURCES: tuple[Source, ...] = (
-    Source(
-        name="lad_region", kind="arcgis", url=f"{ONS_ARCGIS}/LAD24_RGN24_EN_LU/FeatureServer/0",
-        mirror_path="ons/LAD24_RGN24_EN_LU/FeatureServer/0",
-        title="ONS LAD (Dec 2024) to region lookup", publisher="ONS",
+    _ons(
+        "lad_region", "LAD24_RGN24_EN_LU",
+        title="ONS LAD (Dec 2024) to region lookup",
         where="RGN24CD IN ({regions})", out_fields="LAD24CD,LAD24NM,RGN24CD,RGN24NM", order_by="LAD24CD",
     ),
-    Source(
-        name="oa_lsoa_lookup", kind="arcgis", url=f"{ONS_ARCGIS}/OA_LSOA_MSOA_EW_DEC_2021_LU_v3/FeatureServer/0",
-        mirror_path="ons/OA_LSOA_MSOA_EW_DEC_2021_LU_v3/FeatureServer/0",
-        title="ONS OA (2021) to LSOA to MSOA to LAD (Dec 2021) lookup, EW", publisher="ONS",
+    _ons(
+        "oa_lsoa_lookup", "OA_LSOA_MSOA_EW_DEC_2021_LU_v3",
+        title="ONS OA (2021) to LSOA to MSOA to LAD (Dec 2021) lookup, EW",
         where="LAD22CD IN ({lads})", out_fields="OA21CD,LSOA21CD,LSOA21NM,MSOA21CD,LAD22CD,LAD22NM", order_by="OA21CD",
         depends=("lad_region",),
     ),
-    Source(
-        name="lsoa_boundaries", kind="arcgis",
-        url=f"{ONS_ARCGIS}/Lower_layer_Super_Output_Areas_December_2021_Boundaries_EW_BSC_V4/FeatureServer/0",
-        mirror_path="ons/Lower_layer_Super_Output_Areas_December_2021_Boundaries_EW_BSC_V4/FeatureServer/0",
-        title="ONS LSOA (Dec 2021) boundaries EW BSC V4", publisher="ONS",
+    _ons(
+        "lsoa_boundaries", "Lower_layer_Super_Output_Areas_December_2021_Boundaries_EW_BSC_V4",
+        title="ONS LSOA (Dec 2021) boundaries EW BSC V4",
         where="LSOA21CD IN ({lsoas})", out_fields="LSOA21CD,LSOA21NM", order_by="LSOA21CD", return_geometry=True,
         depends=("oa_lsoa_lookup",),
     ),
-    Source(
-        name="lsoa_ruc", kind="arcgis", url=f"{ONS_ARCGIS}/LSOA21_RUC21_EW_LU/FeatureServer/0",
-        mirror_path="ons/LSOA21_RUC21_EW_LU/FeatureServer/0",
-        title="ONS Rural-Urban Classification 2021 of LSOA21s", publisher="ONS",
+    _ons(
+        "lsoa_ruc", "LSOA21_RUC21_EW_LU",
+        title="ONS Rural-Urban Classification 2021 of LSOA21s",
         where="LSOA21CD IN ({lsoas})", out_fields="LSOA21CD,RUC21CD,RUC21NM,Urban_rural_flag", order_by="LSOA21CD",
         depends=("oa_lsoa_lookup",),
     ),
