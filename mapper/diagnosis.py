@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .config import DiagnosisConfig, IndicatorChoice
-from .score import INDICATORS, INSUFFICIENT, compute_indicators
+from .score import INDICATORS, INSUFFICIENT, available_indicators, compute_indicators
 
 LABELS = ("Both", "Infrastructure bid", "Digital-inclusion bid", "Neither")
 
@@ -72,7 +72,8 @@ def _pct_rank(values: pd.Series, groups: pd.Series) -> pd.Series:
 
 def sub_index(frame: pd.DataFrame, choices, groups: pd.Series) -> tuple[pd.Series, pd.DataFrame, list[str]]:
     """(sub-index 0-100, per-indicator percentile ranks, indicators used) for the indicators the frame has."""
-    used = [c for c in choices if c.weight > 0 and all(col in frame.columns for col in INDICATORS[c.name].requires)]
+    avail = set(available_indicators(frame))
+    used = [c for c in choices if c.weight > 0 and c.name in avail]
     pct = pd.DataFrame(index=frame.index)
     if not used:
         return pd.Series(np.nan, index=frame.index), pct, []
@@ -112,7 +113,7 @@ def diagnose(frame: pd.DataFrame, dcfg: DiagnosisConfig) -> pd.DataFrame:
     out["diagnosis"] = pd.array(label, dtype="string")
 
     wanted = {*infra_used, *incl_used, *MOBILE_ROUTE, BUSINESS_ROUTE, TAKEUP_ROUTE, "no_full_fibre"}
-    have = [n for n in INDICATORS if n in wanted and all(col in out.columns for col in INDICATORS[n].requires)]
+    have = [n for n in available_indicators(out) if n in wanted]
     data = compute_indicators(out, have)
     shares = {n: data[f"{n}_share"] for n in have}
     route_pct = {n: _pct_rank(shares[n], groups)

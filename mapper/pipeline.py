@@ -31,7 +31,7 @@ from .load.tables import read_table
 from .change import compare as compare_releases
 from .diagnosis import chosen as diagnosis_choices, diagnose
 from .fetched import Fetched, load_fetched
-from .score import INDICATORS, available_indicators, compute_indicators, score_areas, totals
+from .score import available_indicators, compute_indicators, score_areas, totals
 from .stability import rank_stability
 from .sources import attributions, describe, load_registry
 
@@ -320,7 +320,8 @@ def _lsoa_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.Da
     frame["name"] = frame["lsoa_name"]
     frame = gpd.GeoDataFrame(frame.drop(columns="lsoa_name"), geometry="geometry", crs=lsoa_geo.crs)
     table = fetched.oa
-    usable = tuple(c for c in cfg.score.indicators if all(col in frame.columns for col in INDICATORS[c.name].requires))
+    avail = set(available_indicators(frame))
+    usable = tuple(c for c in cfg.score.indicators if c.name in avail)
     dropped = [c.name for c in cfg.score.indicators if c not in usable]
     if not usable:
         raise MapperError(f"{table.meta['file']}: none of the score's indicators can be computed from the output-area file")
@@ -348,7 +349,8 @@ def _score_level(cfg: Config, audit: Audit, frame: gpd.GeoDataFrame, table: Ofco
     scored = score_areas(frame, cfg.score, class_col=class_col, frame_col=frame_col, source_label=str(table.meta["file"]))
     scored = rank_stability(scored, cfg.score, cfg.stability)
     infra, incl = diagnosis_choices(cfg.diagnosis)
-    missing = [c.name for c in (*infra, *incl) if not all(col in scored.columns for col in INDICATORS[c.name].requires)]
+    avail = set(available_indicators(scored))
+    missing = [c.name for c in (*infra, *incl) if c.name not in avail]
     if missing:
         audit.notes.append(f"{label} diagnosis: {', '.join(missing)} not available at this level; "
                            "the sub-indices use the other indicators")

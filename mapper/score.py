@@ -137,9 +137,9 @@ INDICATORS: dict[str, Indicator] = {
 }
 
 
-def available_indicators(frame: pd.DataFrame) -> list[str]:
+def available_indicators(frame: pd.DataFrame, registry: dict[str, Indicator] | None = None) -> list[str]:
     """Indicators whose input columns the frame has, in registry order."""
-    return [n for n, ind in INDICATORS.items() if all(c in frame.columns for c in ind.requires)]
+    return [n for n, ind in (registry or INDICATORS).items() if all(c in frame.columns for c in ind.requires)]
 
 
 def compute_indicators(frame: pd.DataFrame, names: list[str] | tuple[str, ...], *, source_label: str = "input",

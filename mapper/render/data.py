@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..score import INDICATORS, INSUFFICIENT, Indicator, compute_indicators
+from ..score import INDICATORS, INSUFFICIENT, Indicator, available_indicators, compute_indicators
 
 #: ColorBrewer sequential palettes (9 classes), colour-blind safe; darker = more.
 RDPU9 = ["#fff7f3", "#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e", "#7a0177", "#49006a"]
@@ -200,7 +200,7 @@ def area_table(level, indicators: dict[str, Indicator] | None = None) -> tuple[p
     """The level's frame without geometry, with ``<ind>_num/_den/_share`` for every available indicator."""
     registry = indicators or INDICATORS
     frame = pd.DataFrame(level.frame.drop(columns="geometry"))
-    names = [n for n, ind in registry.items() if all(c in frame.columns for c in ind.requires)]
+    names = available_indicators(frame, registry)
     return compute_indicators(frame, names, registry=registry), names
 
 
