@@ -205,7 +205,9 @@ def composite(frame: pd.DataFrame, cfg: ScoreConfig) -> pd.Series:
             z = -z if cfg.normalisation == "zscore" else 1.0 - z
         parts.append(z.to_numpy())
     raw = np.column_stack(parts) @ weights if parts else np.zeros(len(frame))
-    raw = pd.Series(raw, index=frame.index)
+    # Rounded to 12 decimals: the means and SDs above are sums whose last bits depend on row order,
+    # and that noise must neither split a tie nor (rescaled below) turn equal areas into 0 and 100.
+    raw = pd.Series(np.round(raw, 12), index=frame.index)
     if cfg.normalisation == "zscore":  # unbounded: rescale the composite to 0-100
         lo, hi = raw.min(), raw.max()
         raw = (raw - lo) / (hi - lo) if hi > lo else raw * 0.0
