@@ -81,11 +81,10 @@ def compare(old: OfcomTable, new: OfcomTable, codes: set[str]) -> pd.DataFrame:
 def study_codes(cfg, table: OfcomTable) -> set[str]:
     """The study area's codes for the level of ``table`` (local authorities or 2010 constituencies)."""
     from .load.geo import read_boundaries
-    from .load.tables import read_table
+    from .load.tables import study_lads
 
     if table.level == "laua":
-        lads = read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")
-        return set(lads.loc[lads["region_code"].isin(cfg.regions), "lad_code"])
+        return set(study_lads(cfg.inputs["lad_region_lookup"], cfg.regions)["lad_code"])
     if table.level == "parl_const":
         code_f, name_f = cfg.boundary_fields["pcon"]
         return set(read_boundaries(cfg.inputs["pcon_boundaries"], code_f, name_f)["code"])
@@ -145,10 +144,10 @@ def compare_files(cfg, old_path, new_path) -> tuple[pd.DataFrame, dict]:
         if not (Path(old_path).is_dir() and Path(new_path).is_dir()):
             raise ChangeError(f"{old_path} -> {new_path}: give two Ofcom CSV files, or two folders of BDUK releases")
         from .join import Audit
-        from .load.tables import read_table
+        from .load.tables import study_lads
 
-        lads = read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")
-        codes = set(lads.loc[lads["region_code"].isin(cfg.regions), "lad_code"])
+        lads = study_lads(cfg.inputs["lad_region_lookup"], cfg.regions)
+        codes = set(lads["lad_code"])
         old_lad, new_lad = _bduk_release(old_path, Audit()), _bduk_release(new_path, Audit())
         codes &= set(old_lad["lad_code"]) | set(new_lad["lad_code"])
         table = compare_bduk(old_lad, new_lad, codes, old_label=Path(old_path).name, new_label=Path(new_path).name)

@@ -13,6 +13,7 @@ import json
 import pandas as pd
 
 from . import __version__
+from .lsoa import BDUK_FUNDING
 from .score import INDICATORS, available_indicators, compute_indicators
 
 ID_COLUMNS = {
@@ -21,8 +22,7 @@ ID_COLUMNS = {
     "lsoa": ["code", "name", "lad_code", "lad_name", "region_code", "region_name", "ruc_code", "ruc_name", "urban_rural"],
 }
 #: BDUK funding counts of the premises without gigabit (present when BDUK files were fetched; see mapper/lsoa.py).
-BDUK_COLUMNS = ["bduk_premises_n", "bduk_no_gigabit_now_n", "bduk_contract_n", "bduk_commercial_n",
-                "bduk_under_review_unplanned_n", "bduk_white_unplanned_n", "bduk_other_unplanned_n", "bduk_residual_n"]
+BDUK_COLUMNS = [f"bduk_{c}" for c in ("premises_n", *BDUK_FUNDING)]
 SCORE_COLUMNS = ["frame_group", "score", "rank", "tier", "tier_label", "rank_in_class", "tier_in_class",
                  "rank_median", "rank_p05", "rank_p95", "top_tier_share", "tier_agreement", "stability",
                  "infra_need", "inclusion_need", "diagnosis", "routes", "diagnosis_reason"]

@@ -275,10 +275,11 @@ BDUK_ALIASES = {
 }
 BDUK_REQUIRED = ("postcode", "subsidy_control_status", "current_gigabit", "future_gigabit", "lad_code")
 BDUK_STATUS = {"gigabit white": "white", "gigabit grey/black": "grey_black", "gigabit under review": "under_review"}
-BDUK_COUNTS = ("premises_n", "white_n", "grey_black_n", "under_review_n", "status_other_n", "current_gigabit_n", "future_gigabit_n",
-               # funding of the premises WITHOUT gigabit now (they add up to no_gigabit_now_n):
-               "no_gigabit_now_n", "contract_n", "commercial_n", "under_review_unplanned_n", "white_unplanned_n",
-               "other_unplanned_n", "residual_n")
+#: Funding of the premises WITHOUT gigabit now (contract + commercial + the three unplanned = no_gigabit_now_n).
+BDUK_FUNDING = ("no_gigabit_now_n", "contract_n", "commercial_n", "under_review_unplanned_n", "white_unplanned_n",
+                "other_unplanned_n", "residual_n")
+BDUK_COUNTS = ("premises_n", "white_n", "grey_black_n", "under_review_n", "status_other_n", "current_gigabit_n",
+               "future_gigabit_n", *BDUK_FUNDING)
 
 
 def bduk_columns(path: str | Path) -> dict[str, str]:

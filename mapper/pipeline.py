@@ -27,7 +27,7 @@ from .join import (
 )
 from .load.geo import read_boundaries
 from .load.ofcom import OfcomTable, load_ofcom
-from .load.tables import read_table
+from .load.tables import read_table, study_lads
 from .change import compare as compare_releases
 from .diagnosis import chosen as diagnosis_choices, diagnose
 from .fetched import Fetched, load_fetched
@@ -140,8 +140,7 @@ def _add_companions(cfg: Config, audit: Audit, frame, table: OfcomTable, coverag
 
 def _study_lads(cfg: Config) -> pd.DataFrame:
     """The LAD -> region lookup rows of the study area's regions (read once per build)."""
-    lad_region = read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")
-    return lad_region[lad_region["region_code"].isin(cfg.regions)].reset_index(drop=True)
+    return study_lads(cfg.inputs["lad_region_lookup"], cfg.regions)
 
 
 def _lsoa_frame(cfg: Config, audit: Audit, lad_region: pd.DataFrame) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:

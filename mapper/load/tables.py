@@ -26,6 +26,12 @@ def _norm(header: str) -> str:
     return " ".join(header.replace("\ufeff", "").split()).casefold()
 
 
+def study_lads(path: str | Path, regions) -> pd.DataFrame:
+    """The rows of a LAD -> region lookup (``lad_region`` schema) whose region is one of ``regions``."""
+    lad_region = read_table(path, "lad_region", key="lad_code")
+    return lad_region[lad_region["region_code"].isin(tuple(regions))].reset_index(drop=True)
+
+
 def read_table(path: str | Path, schema: str, *, key: str | None = None) -> pd.DataFrame:
     """Read ``path`` and return only the schema's columns, renamed to canonical names.
 
