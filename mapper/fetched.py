@@ -16,7 +16,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ._io import sha256_file
 from .companions import non_residential
 from .errors import MapperError
 from .fetch import fetched_files
@@ -24,6 +23,7 @@ from .join import Audit
 from .load.ofcom import OfcomTable, load_ofcom
 from .lsoa import (bduk_aggregate, normalise_oa_lookup, oa_to_lsoa, postcode_lsoa_lookup, postcode_to_lsoa,
                    read_points_csv)
+from .sources import describe
 
 PUBLISHERS = {"ofcom": ("Ofcom", "ofcom"), "oa": ("ONS", "ons"), "lsoa": ("ONS", "ons"), "lad": ("ONS", "ons"),
               "bduk": ("Building Digital UK (BDUK)", "bduk")}
@@ -47,15 +47,13 @@ class Fetched:
 
 
 def _record(cfg, source: str, path: Path, release: str | None, licence: str) -> dict:
+    """A provenance record like :func:`mapper.sources.describe` gives, filled from what the fetch knows."""
     publisher, key = next((v for k, v in PUBLISHERS.items() if source.startswith(k)), ("unknown", None))
-    try:
-        rel = path.resolve().relative_to(cfg.root.resolve()).as_posix()
-    except ValueError:
-        rel = path.as_posix()
-    year = int(release[:4]) if release and release[:4].isdigit() else None
-    return {"file": rel, "source": source, "title": f"fetched: {source} ({path.name})", "publisher": publisher,
-            "release": release or "see the fetch manifest", "licence": licence, "sha256": sha256_file(path),
-            "bytes": path.stat().st_size, "attribution_key": key, "year": year}
+    record = describe([path], cfg.root, {})[0]  # path relative to the repo, sha256, bytes
+    record.update(source=source, title=f"fetched: {source} ({path.name})", publisher=publisher,
+                  release=release or "see the fetch manifest", licence=licence, attribution_key=key,
+                  year=int(release[:4]) if release and release[:4].isdigit() else None)
+    return record
 
 
 def _ofcom_concat(paths: list[Path]) -> OfcomTable:
