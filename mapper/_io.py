@@ -16,9 +16,10 @@ import hashlib
 import logging
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import InputFileError
 
@@ -26,6 +27,61 @@ BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 log = logging.getLogger(__name__)
+
+#: Largest CSV or other text input read into memory (1 GiB). Every input is read whole, so a
+#: larger file is almost certainly the wrong file (or a device such as /dev/zero).
+MAX_TEXT_BYTES = 1 << 30
+#: Largest boundary file (GeoJSON, GeoPackage, zipped shapefile): 2 GiB.
+MAX_BOUNDARY_BYTES = 2 << 30
+#: Largest config file: 1 MiB (the shipped one is under 10 KB).
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def _size_text(n: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}".replace(".0 ", " ")
+    return f"{n:,} bytes"
+
+
+def check_input_file(path: str | os.PathLike, *, what: str = "input file", max_bytes: int = MAX_TEXT_BYTES,
+                     hint: str = "check the path in config.yaml") -> Path:
+    """``path`` when it is a regular file no larger than ``max_bytes``; else :class:`InputFileError`.
+
+    A folder, a device (``/dev/zero``), a named pipe or a socket would make a reader
+    fail with a traceback, block for ever or fill the memory, so they are refused
+    before anything is opened. Symbolic links to regular files are followed.
+
+    >>> check_input_file("/dev/null", what="CSV")
+    Traceback (most recent call last):
+    ...
+    mapper.errors.InputFileError: /dev/null: the CSV is a device, not a regular file; point the setting at a file (check the path in config.yaml)
+    """
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: {what} not found; {hint}") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read the {what} ({exc.strerror}); {hint}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputFileError(f"{path}: the {what} is a folder, not a file; point the setting at a file inside it ({hint})")
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                else "a device")
+        raise InputFileError(f"{path}: the {what} is {kind}, not a regular file; point the setting at a file ({hint})")
+    if st.st_size > max_bytes:
+        raise InputFileError(
+            f"{path}: the {what} is {_size_text(st.st_size)}, over the {_size_text(max_bytes)} limit for inputs read "
+            f"into memory; check it is the right file, or split it ({hint})"
+        )
+    return path
+
+
+def read_head(path: str | os.PathLike, n: int = 65536) -> bytes:
+    """The first ``n`` bytes of a (checked) regular file."""
+    with open(path, "rb") as handle:
+        return handle.read(n)
 
 
 def read_text(path: str | os.PathLike) -> tuple[str, str]:
@@ -35,11 +91,9 @@ def read_text(path: str | os.PathLike) -> tuple[str, str]:
     mark, ``utf-8`` when the bytes decode as UTF-8, and ``cp1252`` otherwise
     (Ofcom's older releases, where "Ynys Môn" is the single byte 0xF4).
     """
-    path = Path(path)
+    path = check_input_file(path, what="file")
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: file not found; check the path in config.yaml") from None
     except OSError as exc:
         raise InputFileError(f"{path}: cannot read file ({exc.strerror})") from None
     if raw.startswith(UTF16_BOMS):
@@ -155,6 +209,37 @@ def clean_stale_staging(dest_dir: str | os.PathLike) -> list[Path]:
     return removed
 
 
+def contained_path(root: str | os.PathLike, name: object) -> Path | None:
+    """``root / name`` when ``name`` is a plain, normalised relative path that stays inside ``root``
+    without passing through a symbolic link; otherwise None.
+
+    Used before deleting a file named in a manifest that may have been planted or received:
+    absolute paths, ``..``, ``.``, backslashes, empty parts and any symlinked folder (or file)
+    on the way are refused, so nothing outside ``root`` can be touched.
+
+    >>> contained_path("/tmp/pack", "maps/a.png").as_posix(), contained_path("/tmp/pack", "/etc/passwd")
+    ('/tmp/pack/maps/a.png', None)
+    >>> contained_path("/tmp/pack", "maps/../../x"), contained_path("/tmp/pack", "a//b")
+    (None, None)
+    """
+    if not isinstance(name, str) or not name or "\\" in name or "\x00" in name:
+        return None
+    rel = PurePosixPath(name)
+    if rel.is_absolute() or str(rel) != name or any(part in ("", ".", "..") for part in rel.parts):
+        return None
+    root = Path(root)
+    current = root
+    for part in rel.parts:
+        current = current / part
+        if current.is_symlink():
+            return None
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(current)
+    if os.path.commonpath([real_root, real]) != real_root or real == real_root:
+        return None
+    return current
+
+
 def _check_name(name: str) -> Path:
     rel = Path(name)
     if not name or rel.is_absolute() or ".." in rel.parts or rel.parts[0].startswith("."):
@@ -240,3 +325,46 @@ def publish_files(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [dest / rels[name] for name in names]
+
+
+#: First characters that make a spreadsheet treat a text cell as a formula (or strip it into one).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """Text that a spreadsheet would run as a formula, made inert with a leading apostrophe.
+
+    Only text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+    changed; numbers and other text are returned as they are.
+
+    >>> neutralise_formula("=HYPERLINK(\\"http://x\\")"), neutralise_formula("Bassetlaw"), neutralise_formula(-3)
+    ('\\'=HYPERLINK("http://x")', 'Bassetlaw', -3)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def csv_text(frame) -> str:
+    """A table as CSV text (``\\n`` line ends, no index) with every text cell made formula-safe.
+
+    The one writer for every CSV the tool publishes, so an area name such as
+    ``=cmd|...`` can never reach a spreadsheet as a live formula.
+    """
+    import io
+
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            text = series.astype("string")
+            risky = text.str.startswith(FORMULA_TRIGGERS).fillna(False).to_numpy(dtype=bool)
+            if risky.any():
+                series = series.astype(object).copy()
+                series[risky] = ["'" + str(v) for v in series[risky]]
+                out[col] = series
+    buf = io.StringIO()
+    out.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue()

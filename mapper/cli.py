@@ -132,12 +132,12 @@ def _sigterm_as_interrupt() -> None:
 
 
 def _change(args) -> int:
-    from ._io import atomic_write_text
+    from ._io import atomic_write_text, csv_text
     from .change import compare_files
 
     table, totals = compare_files(_config(args), args.old, args.new)
     if args.csv:
-        atomic_write_text(Path(args.csv), table.to_csv(index=False, lineterminator="\n"))
+        atomic_write_text(Path(args.csv), csv_text(table))
         print(f"wrote {args.csv}")
     print(f"{totals['areas']} study-area areas, {totals['from_release']} -> {totals['to_release']}:")
     for key, label in (("gigabit_gain_n", "premises gaining gigabit"), ("below_uso_change_n", "change in premises below the USO"),

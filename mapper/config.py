@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from ._io import MAX_CONFIG_BYTES, check_input_file
+from .errors import ConfigError, InputFileError
 
 NORMALISATIONS = ("minmax", "rank", "zscore")
 TIER_SCHEMES = ("quantiles", "natural_breaks", "fixed")
@@ -133,9 +134,13 @@ def load_config(path: str | Path = "config.yaml", *, known_indicators: tuple[str
     """Parse and validate a config file. Raises :class:`ConfigError` on any problem."""
     path = Path(path)
     try:
+        check_input_file(path, what="config file", max_bytes=MAX_CONFIG_BYTES,
+                         hint="run from the repository root or pass --config FILE")
         raw_bytes = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"config: {path} not found; run from the repository root or pass --config") from None
+    except InputFileError as exc:
+        raise ConfigError(f"config: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"config: {path}: cannot read ({exc.strerror}); check its permissions") from None
     try:
         data = yaml.safe_load(raw_bytes) or {}
     except yaml.YAMLError as exc:

@@ -7,12 +7,12 @@ Numbers are written with fixed precision so reruns are byte-identical.
 
 from __future__ import annotations
 
-import io
 import json
 
 import pandas as pd
 
 from . import __version__
+from ._io import csv_text
 from .lsoa import BDUK_FUNDING
 from .score import INDICATORS, available_indicators, compute_indicators
 
@@ -62,9 +62,7 @@ def table_frame(level, cfg) -> pd.DataFrame:
 
 
 def _csv(frame: pd.DataFrame) -> str:
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue()
+    return csv_text(frame)
 
 
 def level_table(level, cfg) -> str:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._io import read_text
+from ._io import check_input_file, read_text
 from .errors import InputFileError, SchemaError
 from .join import Audit, JoinReport, audited_merge
 
@@ -284,7 +284,7 @@ BDUK_COUNTS = ("premises_n", "white_n", "grey_black_n", "under_review_n", "statu
 
 def bduk_columns(path: str | Path) -> dict[str, str]:
     """Canonical name -> header in ``path``; :class:`SchemaError` naming the file and missing columns."""
-    path = Path(path)
+    path = check_input_file(path, what="BDUK premises file", max_bytes=1 << 40, hint="check the BDUK folder")
     try:
         with open(path, "rb") as handle:
             head = handle.readline(1 << 16)

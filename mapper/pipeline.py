@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import __version__
+from ._io import csv_text
 from .config import Config
 from .errors import JoinError, MapperError
 from .companions import mobile_counts, non_residential, takeup_counts
@@ -439,7 +440,7 @@ def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
         files.update(render_level(level, cfg, frames, stem))  # map, <stem>_table.html, per-group splits
     if frames.bduk_contracts is not None:  # who builds where, by when: one row per LAD x contract x supplier x date x status
         contracts = frames.bduk_contracts.sort_values(list(frames.bduk_contracts.columns[:-1]), na_position="first")
-        files["midlands_bduk_contracts.csv"] = contracts.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        files["midlands_bduk_contracts.csv"] = csv_text(contracts).encode("utf-8")
     from .methodology import methodology_markdown
 
     files["methodology.md"] = methodology_markdown(cfg, frames).encode("utf-8")

@@ -32,7 +32,7 @@ def test_inspect_every_real_ofcom_file():
 
 @pytest.mark.parametrize("args, message", [
     (("inspect", "no/such/file.csv"), "no/such/file.csv: file not found"),
-    (("--config", "missing.yaml", "build"), "config: missing.yaml not found"),
+    (("--config", "missing.yaml", "build"), "config: missing.yaml: config file not found"),
 ])
 def test_user_errors_are_one_line_without_traceback(args, message):
     r = run(*args)

@@ -28,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from .._io import MAX_BOUNDARY_BYTES, check_input_file
 from ..errors import InputFileError, SchemaError
 from .notices import notice
 from .values import text_problems
@@ -85,9 +86,7 @@ def read_boundaries(path: str | Path, code_field: str, name_field: str) -> gpd.G
     (:mod:`mapper.load.notices`), as is any reprojection
     (``frame.attrs["reprojected_from"]``).
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputFileError(f"{path}: boundary file not found; check the path in config.yaml")
+    path = check_input_file(path, what="boundary file", max_bytes=MAX_BOUNDARY_BYTES)
     if path.stat().st_size == 0:
         raise InputFileError(f"{path}: the boundary file is empty (0 bytes); download or export it again")
     try:

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .._io import read_text
+from .._io import read_head, read_text
 from ..errors import SchemaError, ValueProblem
 from .notices import notice
 from .values import parse_numeric, text_problems, thousands_cells
@@ -129,9 +129,8 @@ def parse_file_name(name: str) -> dict:
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[list[str]], str, str]:
-    raw_head = path.read_bytes()[:65536] if path.exists() else b""
-    line_ends = "CRLF" if b"\r\n" in raw_head else "LF"
-    text, encoding = read_text(path)
+    text, encoding = read_text(path)  # checks first: a regular file of a sane size
+    line_ends = "CRLF" if b"\r\n" in read_head(path) else "LF"
     rows = list(csv.reader(io.StringIO(text)))
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()

@@ -27,6 +27,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import __version__
+from .._io import contained_path, publish_files
 from ..sources import attributions, load_registry
 from . import maps, narrative, workbook
 from .areas import Area, resolve_areas, top_areas
@@ -215,17 +216,13 @@ def write_pack(files: dict[str, bytes], out_dir: Path) -> list[Path]:
             previous = [o["file"] for o in old.get("outputs", [])]
     except (OSError, ValueError, AttributeError, TypeError, KeyError):
         previous = []
-    try:
-        from .._io import publish_files
-    except ImportError:
-        from .._io import atomic_write_bytes
-        paths = [atomic_write_bytes(out_dir / name, data) for name, data in sorted(files.items()) if name != MANIFEST]
-        paths.append(atomic_write_bytes(out_dir / MANIFEST, files[MANIFEST]))
-    else:
-        paths = publish_files(files, out_dir)
-    for name in previous:
-        if name not in files and ".." not in Path(name).parts:
-            (out_dir / name).unlink(missing_ok=True)
+    paths = publish_files(files, out_dir)
+    for name in previous:  # names from a file on disk: delete only what provably lies inside the pack folder
+        if name in files:
+            continue
+        target = contained_path(out_dir, name)
+        if target is not None and target.is_file():
+            target.unlink(missing_ok=True)
     return sorted(paths)
 
 

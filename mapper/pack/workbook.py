@@ -11,6 +11,7 @@ import io
 
 import pandas as pd
 
+from .._io import FORMULA_TRIGGERS, csv_text
 from ..score import INDICATORS, available_indicators
 from .tables import CHANGE_COLUMNS, DIAGNOSIS_COLUMNS, LEVEL_NOUN, STABILITY_COLUMNS, _clean
 
@@ -126,9 +127,7 @@ def csv_name(sheet: str) -> str:
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n", float_format=None)
-    return buf.getvalue().encode("utf-8")
+    return csv_text(frame).encode("utf-8")
 
 
 def to_xlsx(book: dict[str, pd.DataFrame], *, title: str, created) -> bytes:
@@ -151,6 +150,10 @@ def to_xlsx(book: dict[str, pd.DataFrame], *, title: str, created) -> bytes:
             cell.alignment = Alignment(vertical="top", wrap_text=False)
         for values in frame.itertuples(index=False, name=None):
             ws.append([_clean(v) for v in values])
+            for cell in ws[ws.max_row]:  # text that looks like a formula is stored as text, never run
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
         widths = {}
         for j, col in enumerate(cols, start=1):
             fmt = _number_format(col)
