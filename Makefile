@@ -45,7 +45,7 @@ check: $(STAMP) ## validate config.yaml and every input without building; print 
 	$(PY) -m mapper check
 
 bench: $(STAMP) ## measure build, output sizes, map draw/switch times vs a naive folium map (LSOA, 34k split) into outputs/bench.json
-	$(PY) -m mapper.bench
+	$(PY) -m benchmarks.bench
 
 .PHONY: pack
 pack: $(STAMP) ## build the bid evidence pack into outputs/pack/: make pack [AREA=E07000142 or AREA="West Lindsey"]

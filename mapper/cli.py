@@ -133,7 +133,7 @@ def _sigterm_as_interrupt() -> None:
 
 def _change(args) -> int:
     from ._io import atomic_write_text, csv_text
-    from .change import compare_files
+    from .score.change import compare_files
 
     table, totals = compare_files(_config(args), args.old, args.new)
     if args.csv:

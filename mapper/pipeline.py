@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from . import __version__
 from ._io import csv_text
 from .config import Config
 from .errors import JoinError, MapperError
-from .companions import mobile_counts, non_residential, takeup_counts
+from .join.companion_counts import mobile_counts, non_residential, takeup_counts
 from .join import (
     PEOPLE_COUNTS, Audit, aggregate_people, audited_merge, deprivation_counts, lsoa21_deprivation,
     lsoa_points_in_areas, resolve_codes_by_name,
@@ -29,12 +30,12 @@ from .join import (
 from .load.geo import read_boundaries
 from .load.ofcom import OfcomTable, load_ofcom
 from .load.tables import read_table, study_lads
-from .change import compare as compare_releases
-from .diagnosis import chosen as diagnosis_choices, diagnose
-from .fetched import Fetched, load_fetched
+from .score.change import compare as compare_releases
+from .score.diagnosis import chosen as diagnosis_choices, diagnose
+from .load.cache import Fetched, load_fetched
 from .score import available_indicators, compute_indicators, score_areas, totals
-from .stability import rank_stability
-from .sources import attributions, describe, load_registry
+from .score.stability import rank_stability
+from .load.provenance import attributions, describe, load_registry
 
 log = logging.getLogger(__name__)
 
@@ -429,7 +430,7 @@ def build_frames(cfg: Config) -> Frames:
 def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
     """Every output file's bytes, keyed by file name. Pure: writes nothing."""
     from .render import render_level
-    from .export import level_table, metadata_json, totals_table
+    from .publish.tables import level_table, metadata_json, totals_table
 
     files: dict[str, bytes] = {}
     for level in frames.levels:
@@ -441,7 +442,7 @@ def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
     if frames.bduk_contracts is not None:  # who builds where, by when: one row per LAD x contract x supplier x date x status
         contracts = frames.bduk_contracts.sort_values(list(frames.bduk_contracts.columns[:-1]), na_position="first")
         files["midlands_bduk_contracts.csv"] = csv_text(contracts).encode("utf-8")
-    from .methodology import methodology_markdown
+    from .publish.methodology import methodology_markdown
 
     files["methodology.md"] = methodology_markdown(cfg, frames).encode("utf-8")
     audit = frames.audit.as_dict()
@@ -451,32 +452,19 @@ def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
     return files
 
 
-def write_outputs(files: dict[str, bytes], outputs_dir: Path) -> list[Path]:
+def write_outputs(files: dict[str, bytes], outputs_dir: Path, *,
+                  before_publish: Callable[[Path], None] | None = None) -> list[Path]:
     """Publish every output as one set: staged and fsynced beside ``outputs_dir``, then moved in.
 
     Nothing in ``outputs_dir`` changes unless every file was rendered and
     written to the staging folder; a failure while moving puts the old files
-    back (see :func:`mapper._io.publish_files`). For the kill test,
-    ``MAPPER_TEST_PAUSE_BEFORE_PUBLISH=<seconds>`` pauses after staging and
-    says so on stderr.
+    back (see :func:`mapper.publish.files.publish_files`). ``before_publish``
+    is called with the staging folder once every file is staged (tests use it
+    to stop a run at that point).
     """
-    import os
-    import sys
-    import time
+    from .publish.files import publish_files
 
-    from ._io import publish_files
-
-    def pause(staging: Path) -> None:
-        try:
-            seconds = float(os.environ.get("MAPPER_TEST_PAUSE_BEFORE_PUBLISH", "0"))
-        except ValueError:
-            seconds = 0.0
-        if seconds > 0:
-            print(f"staged {len(files)} file(s) in {staging}; pausing {seconds:g}s before publishing",
-                  file=sys.stderr, flush=True)
-            time.sleep(seconds)
-
-    return publish_files(files, outputs_dir, before_publish=pause)
+    return publish_files(files, outputs_dir, before_publish=before_publish)
 
 
 def build(cfg: Config) -> list[Path]:

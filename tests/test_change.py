@@ -6,7 +6,7 @@ import io
 import pytest
 
 from _paths import DATA
-from mapper.change import ChangeError, compare
+from mapper.score.change import ChangeError, compare
 from mapper.load.ofcom import OfcomTable, load_ofcom
 
 PCON = DATA / "ofcom/pcon"

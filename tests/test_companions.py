@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from _paths import DATA, LA_FILE, LA_RES_FILE
-from mapper.companions import mobile_counts, non_residential, takeup_counts
+from mapper.join.companion_counts import mobile_counts, non_residential, takeup_counts
 from mapper.errors import ValueProblem
 from mapper.load.ofcom import load_ofcom
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from mapper.config import DiagnosisConfig, IndicatorChoice
-from mapper.diagnosis import diagnose, sub_index
+from mapper.score.diagnosis import diagnose, sub_index
 
 
 def frame():

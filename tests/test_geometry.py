@@ -7,7 +7,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from _paths import ROOT
-from mapper.geometry import GeometryError, coverage_report, simplify_coverage
+from mapper.render.geometry import GeometryError, coverage_report, simplify_coverage
 
 LAD = ROOT / "boundaries/LAD24_BUC_midlands.geojson"
 

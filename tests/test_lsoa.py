@@ -12,7 +12,7 @@ from _paths import ROOT, TESTDATA
 from mapper.errors import JoinError, SchemaError
 from mapper.join import Audit
 from mapper.load.ofcom import load_ofcom
-from mapper.lsoa import (assign_points, bduk_aggregate, bduk_columns, normalise_oa_lookup, oa_to_lsoa,
+from mapper.join.lsoa import (assign_points, bduk_aggregate, bduk_columns, normalise_oa_lookup, oa_to_lsoa,
                          postcode_lsoa_lookup, postcode_to_lsoa)
 
 OA_FILE = TESTDATA / "ofcom/202601_fixed_oa_coverage_r1_sample.csv"

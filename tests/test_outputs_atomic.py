@@ -3,7 +3,8 @@
 In-process tests inject failures into the last render stage, into writing the
 last staged file and into the final moves; subprocess tests stop a real
 ``python -m mapper build`` with SIGTERM and SIGKILL after it has staged every
-file (``MAPPER_TEST_PAUSE_BEFORE_PUBLISH``), and build twice under different hash
+file (a child process whose ``write_outputs`` is given a pausing ``before_publish``
+callback), and build twice under different hash
 seeds to show the outputs are byte-identical across processes (the in-process
 rerun test lives in tests/test_pipeline.py).
 """
@@ -23,8 +24,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from mapper import _io, pipeline
-from mapper._io import clean_stale_staging
+from mapper import pipeline
+from mapper.publish import files as publish_files_module
+from mapper.publish.files import clean_stale_staging
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -84,7 +86,7 @@ def test_failure_writing_the_last_staged_file_changes_nothing(rendered, outputs,
             raise OSError(28, "No space left on device (injected)")
         return real_fsync(fd)
 
-    monkeypatch.setattr(_io.os, "fsync", fail_on_last_file)
+    monkeypatch.setattr(publish_files_module.os, "fsync", fail_on_last_file)
     with pytest.raises(OSError, match="injected"):
         pipeline.write_outputs(changed, outputs)
     assert snapshot(outputs) == before
@@ -103,7 +105,7 @@ def test_failure_while_moving_files_into_place_rolls_back(rendered, outputs, mon
             raise OSError(5, "I/O error (injected)")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(_io.os, "replace", fail_midway)
+    monkeypatch.setattr(publish_files_module.os, "replace", fail_midway)
     with pytest.raises(OSError, match="injected"):
         pipeline.write_outputs(changed, outputs)
     assert snapshot(outputs) == before
@@ -114,7 +116,7 @@ def test_failure_while_moving_files_into_place_rolls_back(rendered, outputs, mon
 def test_success_replaces_every_file_leaves_others_and_logs_the_set(rendered, outputs, caplog):
     changed = {name: data + b"\n" for name, data in rendered.items()}
     changed["zz_new_output.txt"] = b"new\n"
-    with caplog.at_level(logging.INFO, logger="mapper._io"):
+    with caplog.at_level(logging.INFO, logger="mapper.publish.files"):
         paths = pipeline.write_outputs(changed, outputs)
     assert [p.relative_to(outputs).as_posix() for p in paths] == sorted(changed)
     for name, data in changed.items():
@@ -147,9 +149,25 @@ def test_output_names_must_stay_inside_the_folder(tmp_path):
 
 # --- real processes -------------------------------------------------------------------------------
 
-def _build(out: Path, **env) -> subprocess.Popen:
+#: ``python -m mapper build`` whose publish step pauses after staging (the callback is injected here, in the
+#: child, so the product has no test hook).
+_PAUSING_BUILD = r"""
+import functools, sys, time
+from mapper import cli, pipeline
+
+def pause(staging):
+    print(f"staged every file in {staging}; pausing before publishing", file=sys.stderr, flush=True)
+    time.sleep(300)
+
+pipeline.write_outputs = functools.partial(pipeline.write_outputs, before_publish=pause)
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def _build(out: Path, *, pause: bool = False, **env) -> subprocess.Popen:
+    head = [sys.executable, "-c", _PAUSING_BUILD] if pause else [sys.executable, "-m", "mapper"]
     return subprocess.Popen(
-        [sys.executable, "-m", "mapper", "build", "--outputs", str(out)], cwd=ROOT,
+        [*head, "build", "--outputs", str(out)], cwd=ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env},
     )
 
@@ -179,7 +197,7 @@ def test_sigterm_or_sigkill_midway_leaves_outputs_unchanged(two_builds, tmp_path
     for sig in (signal.SIGTERM, signal.SIGKILL):
         out = tmp_path / f"outputs_{sig.name}"
         shutil.copytree(base, out)
-        runs[sig] = (out, _build(out, MAPPER_TEST_PAUSE_BEFORE_PUBLISH="300"))
+        runs[sig] = (out, _build(out, pause=True))
     for sig, (out, proc) in runs.items():
         paused = False
         for line in proc.stderr:  # wait until every file is staged and the run pauses before publishing

@@ -23,7 +23,8 @@ import pytest
 from _paths import LA_FILE, ROOT
 from test_bad_inputs import _check_config, run_cli
 
-from mapper._io import check_input_file, contained_path, csv_text, neutralise_formula
+from mapper._io import check_input_file, csv_text, neutralise_formula
+from mapper.publish.files import contained_path
 from mapper.errors import InputFileError
 
 # --- a planted or received pack manifest must not delete anything outside the pack -----------------
@@ -104,7 +105,7 @@ def test_formula_names_stay_text_in_the_workbook():
 def test_a_formula_area_name_from_the_input_reaches_the_csv_inert(tmp_path, cfg):
     """End to end: an LA name in the coverage file that is a formula; the published CSV holds it as text."""
     from mapper.config import load_config
-    from mapper.export import level_table
+    from mapper.publish.tables import level_table
     from mapper.pipeline import build_frames
     from mapper.score import INDICATORS
 
@@ -166,7 +167,7 @@ def test_config_that_is_a_folder_or_device(tmp_path):
 
 
 def test_publish_names_stay_inside_the_output_folder(tmp_path, cfg):
-    from mapper._io import publish_files
+    from mapper.publish.files import publish_files
 
     for bad in ("/tmp/x", "../x", ".hidden"):
         with pytest.raises(ValueError):

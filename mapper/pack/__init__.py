@@ -1,7 +1,7 @@
 """The bid evidence pack (``make pack``): workbook, narratives, print maps, GeoPackage, manifest.
 
 Built from the same :class:`~mapper.pipeline.Frames` as the web maps, and from
-the same published table (:func:`mapper.export.table_frame`), so every figure in
+the same published table (:func:`mapper.publish.tables.table_frame`), so every figure in
 the pack equals the figure on the map. See :mod:`mapper.pack.build` for the
 layout of ``outputs/pack/``.
 """

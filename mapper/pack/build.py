@@ -27,8 +27,8 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import __version__
-from .._io import contained_path, publish_files
-from ..sources import attributions, load_registry
+from ..publish.files import contained_path, publish_files
+from ..load.provenance import attributions, load_registry
 from . import maps, narrative, workbook
 from .areas import Area, resolve_areas, top_areas
 from .settings import pack_settings
@@ -45,9 +45,9 @@ MIDLANDS_NARRATIVE = "narrative/midlands"
 
 
 def method_statement(cfg, frames) -> str:
-    """The methodology text: ``mapper.methodology.methodology_markdown`` when present, else a short one from cfg.score."""
+    """The methodology text: ``mapper.publish.methodology.methodology_markdown`` when present, else a short one from cfg.score."""
     try:
-        from ..methodology import methodology_markdown
+        from ..publish.methodology import methodology_markdown
     except ImportError:
         methodology_markdown = None
     if methodology_markdown is not None:

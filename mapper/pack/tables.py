@@ -1,7 +1,7 @@
 """The numbers a pack publishes, taken from the same frames and table as the maps.
 
 Nothing here recomputes an area's figures: :func:`pack_table` is
-:func:`mapper.export.table_frame` (the published CSV) plus, when the lead stage
+:func:`mapper.publish.tables.table_frame` (the published CSV) plus, when the lead stage
 has added them to ``level.frame``, the rank-interval, diagnosis and change
 columns. Comparison shares for a region or the Midlands come from
 ``level.totals`` (counts summed, then divided); for a rural/urban class they are
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..export import table_frame
+from ..publish.tables import table_frame
 from ..score import IMD, INDICATORS, OFCOM, OFCOM_MOBILE, OFCOM_NONRES, OFCOM_TAKEUP, available_indicators, \
     compute_indicators, totals
 

@@ -9,7 +9,7 @@
   page) per group (``map.split_by``, e.g. local authority) and an overview map
   of the groups in ``<stem>.html``.
 
-Geometry is simplified as one coverage (:mod:`mapper.geometry`) before it is
+Geometry is simplified as one coverage (:mod:`mapper.render.geometry`) before it is
 split, so neighbouring files still share their edges.
 """
 
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..geometry import simplify_coverage
+from .geometry import simplify_coverage
 from ..score import INDICATORS, Indicator
 from .data import (CHANGE_COLUMNS, NO_DATA, area_properties, area_table, build_views, estimate_label, tier_colours)
 from .options import MapOptions, map_options

@@ -16,7 +16,7 @@ from mapper.fetch.settings import parse_fetch_settings
 from mapper.fetch.sources import MIDLANDS_POSTCODE_AREAS
 from mapper.join import Audit
 from mapper.load.ofcom import load_ofcom
-from mapper.lsoa import normalise_oa_lookup, oa_to_lsoa
+from mapper.join.lsoa import normalise_oa_lookup, oa_to_lsoa
 
 TESTDATA = ROOT / "tests/data"
 OA_SAMPLE = TESTDATA / "ofcom/202601_fixed_oa_coverage_r1_sample.csv"

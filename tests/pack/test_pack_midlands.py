@@ -1,6 +1,6 @@
 """The Midlands-wide narrative: every figure equals counts summed over the published table, then divided.
 
-Expected values are recomputed here from ``mapper.export.table_frame`` (the published CSV), independently of
+Expected values are recomputed here from ``mapper.publish.tables.table_frame`` (the published CSV), independently of
 ``mapper.pack.tables``; a tampered figure is shown to be caught.
 """
 
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from mapper.export import table_frame
+from mapper.publish.tables import table_frame
 from mapper.score import available_indicators
 
 MD = "narrative/midlands.md"

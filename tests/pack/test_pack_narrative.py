@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from mapper.export import table_frame
+from mapper.publish.tables import table_frame
 from mapper.score import INDICATORS, available_indicators
 
 

@@ -8,7 +8,7 @@ import io
 import pandas as pd
 from openpyxl import load_workbook
 
-from mapper.export import table_frame
+from mapper.publish.tables import table_frame
 
 
 def test_sheets_and_formatting(pack_dir):

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 POINTS = ROOT / "data/lookups/NSPD_postcode_LAD25_grid_midlands.csv"
 LSOA = ROOT / "boundaries/LSOA21_BSC_midlands.geojson"
 BDUK_SAMPLE = ROOT / "tests/data/bduk/202605_BDUK_uprn_release_sample.csv"
@@ -42,7 +42,7 @@ LABEL = "REPLICATED from real Midlands files (not national data): sizes are nati
 def _bench_points(n_points: int) -> dict:
     import geopandas as gpd
 
-    from ..lsoa import assign_points
+    from mapper.join.lsoa import assign_points
 
     pts = pd.read_csv(POINTS, usecols=["east1m", "north1m"], dtype="float64")
     reps = -(-n_points // len(pts))
@@ -86,7 +86,7 @@ import json, resource, sys, time
 import pyarrow as pa
 from mapper.join import Audit
 import geopandas as gpd, pandas as pd
-from mapper.lsoa import bduk_aggregate, postcode_lsoa_lookup
+from mapper.join.lsoa import bduk_aggregate, postcode_lsoa_lookup
 path, repeat, points, lsoa = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 look = postcode_lsoa_lookup(pd.read_csv(points, dtype=str),
                             gpd.read_file(lsoa).rename(columns={"LSOA21CD": "code"}))
@@ -126,7 +126,7 @@ def bench_national(tmpdir: str | os.PathLike, *, n_points: int = 1_700_000, chun
     return out
 
 
-if __name__ == "__main__":  # python -m mapper.fetch.bench
+if __name__ == "__main__":  # python -m benchmarks.national
     import tempfile
 
     with tempfile.TemporaryDirectory() as d:

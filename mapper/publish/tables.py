@@ -11,22 +11,22 @@ import json
 
 import pandas as pd
 
-from . import __version__
-from ._io import csv_text
-from .lsoa import BDUK_FUNDING
-from .score import INDICATORS, available_indicators, compute_indicators
+from .. import __version__
+from .._io import csv_text
+from ..join.lsoa import BDUK_FUNDING
+from ..score import INDICATORS, available_indicators, compute_indicators
 
 ID_COLUMNS = {
     "la": ["code", "name", "region_code", "region_name", "ruc_code", "ruc_name", "urban_rural"],
     "pcon": ["code", "name", "region_name", "cluster", "highly_rural", "rural", "urban"],
     "lsoa": ["code", "name", "lad_code", "lad_name", "region_code", "region_name", "ruc_code", "ruc_name", "urban_rural"],
 }
-#: BDUK funding counts of the premises without gigabit (present when BDUK files were fetched; see mapper/lsoa.py).
+#: BDUK funding counts of the premises without gigabit (present when BDUK files were fetched; see mapper/join/lsoa.py).
 BDUK_COLUMNS = [f"bduk_{c}" for c in ("premises_n", *BDUK_FUNDING)]
 SCORE_COLUMNS = ["frame_group", "score", "rank", "tier", "tier_label", "rank_in_class", "tier_in_class",
                  "rank_median", "rank_p05", "rank_p95", "top_tier_share", "tier_agreement", "stability",
                  "infra_need", "inclusion_need", "diagnosis", "routes", "diagnosis_reason"]
-#: Change-over-time counts, present when a previous release is configured (see mapper/change.py).
+#: Change-over-time counts, present when a previous release is configured (see mapper/score/change.py).
 CHANGE_COLUMNS = ["change_from_release", "premises_change_n", "gigabit_gain_n", "below_uso_change_n", "unable_30_change_n"]
 
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from .config import ScoreConfig, StabilityConfig
+from ..config import ScoreConfig, StabilityConfig
 
 COLUMNS = ("rank_median", "rank_p05", "rank_p95", "top_tier_share", "tier_agreement", "stability")
 

@@ -1,4 +1,4 @@
-"""Indicators, composite score, ranks and tiers.
+"""The indicator registry: every need indicator is a share built from two counts.
 
 Every indicator is a **share built from counts**: a numerator count and a
 denominator count, both extensive (they add up across areas), and the share
@@ -9,19 +9,12 @@ return a new one; they never change their input.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Callable
 
-import mapclassify
-import numpy as np
 import pandas as pd
 
-from .config import ScoreConfig
-from .errors import ConfigError
-
-INSUFFICIENT = "Insufficient data"
-
+from ..errors import ConfigError
 
 @dataclass(frozen=True)
 class Indicator:
@@ -169,122 +162,6 @@ def compute_indicators(frame: pd.DataFrame, names: list[str] | tuple[str, ...], 
         out[f"{name}_den"] = den
         share = (num / den.where(den > 0)).astype("float64")
         out[f"{name}_share"] = share
-    return out
-
-
-def normalise(values: pd.Series, method: str) -> pd.Series:
-    """Put an indicator share on a common scale (a new Series; NaN stays NaN).
-
-    * ``minmax``: (x - min) / (max - min), 0 when all values are equal.
-    * ``rank``: percentile rank in (0, 1], ties share the average rank.
-    * ``zscore``: (x - mean) / standard deviation (population), 0 when constant.
-
-    >>> normalise(pd.Series([1.0, 2.0, 3.0]), "minmax").tolist()
-    [0.0, 0.5, 1.0]
-    """
-    x = values.astype("float64")
-    if method == "minmax":
-        lo, hi = x.min(), x.max()
-        return (x - lo) / (hi - lo) if hi > lo else x * 0.0
-    if method == "rank":
-        return x.rank(method="average", pct=True)
-    if method == "zscore":
-        sd = x.std(ddof=0)
-        return (x - x.mean()) / sd if sd > 0 else x * 0.0
-    raise ConfigError(f"unknown normalisation {method!r}; choose minmax, rank or zscore")
-
-
-def composite(frame: pd.DataFrame, cfg: ScoreConfig) -> pd.Series:
-    """Weighted mean of normalised indicator shares, on a 0-100 scale (100 = most need)."""
-    weights = np.array([c.weight for c in cfg.indicators], dtype=float)
-    weights = weights / weights.sum()
-    parts = []
-    for choice in cfg.indicators:
-        z = normalise(frame[f"{choice.name}_share"], cfg.normalisation)
-        if choice.direction == "reverse":
-            z = -z if cfg.normalisation == "zscore" else 1.0 - z
-        parts.append(z.to_numpy())
-    raw = np.column_stack(parts) @ weights if parts else np.zeros(len(frame))
-    # Rounded to 12 decimals: the means and SDs above are sums whose last bits depend on row order,
-    # and that noise must neither split a tie nor (rescaled below) turn equal areas into 0 and 100.
-    raw = pd.Series(np.round(raw, 12), index=frame.index)
-    if cfg.normalisation == "zscore":  # unbounded: rescale the composite to 0-100
-        lo, hi = raw.min(), raw.max()
-        raw = (raw - lo) / (hi - lo) if hi > lo else raw * 0.0
-    return raw * 100.0
-
-
-def assign_tiers(score: pd.Series, cfg: ScoreConfig) -> pd.Series:
-    """Tier 1 (highest priority) .. k from the score; missing score -> 0 (insufficient)."""
-    tiers = pd.Series(0, index=score.index, dtype="int64")
-    valid = score.dropna()
-    if valid.empty:
-        return tiers
-    k = cfg.tiers.k
-    values = valid.to_numpy()
-    if cfg.tiers.scheme == "fixed":
-        bins = np.digitize(values, cfg.tiers.thresholds, right=False)  # 0 .. k-1, low to high
-    else:
-        k_eff = max(1, min(k, len(np.unique(values))))
-        if k_eff == 1:
-            bins = np.zeros(len(values), dtype=int)
-        else:
-            with warnings.catch_warnings():  # ties may merge classes; mapclassify warns, we keep tier numbers
-                warnings.simplefilter("ignore", UserWarning)
-                classifier = mapclassify.Quantiles if cfg.tiers.scheme == "quantiles" else mapclassify.FisherJenks
-                fitted = classifier(values, k=k_eff)
-            bins, k_eff = fitted.yb, fitted.k
-        bins = bins + (k - k_eff)  # keep tier 1 for the top class when k is reduced
-    tiers.loc[valid.index] = k - np.asarray(bins, dtype=int)
-    return tiers
-
-
-FRAME_LABELS = {"study_area": "the study area", "region": "its region", "group": "its county or combined authority",
-                "all": "every area loaded"}
-
-
-def score_areas(frame: pd.DataFrame, cfg: ScoreConfig, *, class_col: str | None, frame_col: str | None = None,
-                source_label: str = "input", registry: dict[str, Indicator] | None = None) -> pd.DataFrame:
-    """Indicators, score, rank and tier, overall and within ``class_col``.
-
-    Returns a new frame with ``score`` (0-100), ``rank`` (1 = highest need),
-    ``tier`` (1 = highest priority, 0 = insufficient data), ``tier_label``,
-    ``frame_group`` and, when ``class_col`` is given, ``rank_in_class`` and
-    ``tier_in_class``. Areas with fewer than ``cfg.min_premises`` premises, or
-    a missing share, are "Insufficient data": no score, rank or tier.
-
-    The reference frame: normalisation, ranks and tiers are computed separately
-    within each value of ``frame_col`` (e.g. region), or across every row when
-    it is None. An area's score therefore says how it compares with the other
-    areas of its frame, never with areas outside it.
-    """
-    names = [c.name for c in cfg.indicators]
-    out = compute_indicators(frame, names, source_label=source_label, registry=registry)
-    shares = out[[f"{n}_share" for n in names]]
-    premises = out["premises"].astype("float64") if "premises" in out else pd.Series(np.inf, index=out.index)
-    sufficient = shares.notna().all(axis=1) & (premises.fillna(0) >= cfg.min_premises)
-    groups = (out[frame_col].astype("string").fillna("(none)") if frame_col is not None
-              else pd.Series("all", index=out.index, dtype="string"))
-    out["frame_group"] = groups
-    score = pd.Series(np.nan, index=out.index)
-    tiers = pd.Series(0, index=out.index, dtype="int64")
-    for g in sorted(groups.unique()):
-        idx = sufficient & (groups == g)
-        if idx.any():
-            score.loc[idx] = composite(out.loc[idx], cfg)
-            tiers.loc[idx] = assign_tiers(score.loc[idx], cfg)
-    out["score"] = score
-    out["rank"] = score.groupby(groups).rank(ascending=False, method="min").astype("Int64")
-    out["tier"] = tiers
-    out["tier_label"] = out["tier"].map(lambda t: f"Tier {t}" if t > 0 else INSUFFICIENT)
-    out["ranked_in_frame"] = groups.map(score.groupby(groups).count()).astype("int64")
-    if class_col is not None:
-        keys = [groups, out[class_col]]
-        out["rank_in_class"] = score.groupby(keys).rank(ascending=False, method="min").astype("Int64")
-        tiers = pd.Series(0, index=out.index, dtype="int64")
-        for _, idx in out.groupby(keys).groups.items():
-            tiers.loc[idx] = assign_tiers(score.loc[idx], cfg)
-        out["tier_in_class"] = tiers
     return out
 
 

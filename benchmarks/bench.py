@@ -39,11 +39,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import __version__
-from ._io import atomic_write_text
-from .config import IndicatorChoice, ScoreConfig, load_config
-from .pipeline import build_frames, render_outputs, write_outputs
-from .score import IMD, INDICATORS, Indicator, score_areas
+from mapper import __version__
+from mapper._io import atomic_write_text
+from mapper.config import IndicatorChoice, ScoreConfig, load_config
+from mapper.pipeline import build_frames, render_outputs, write_outputs
+from mapper.score import IMD, INDICATORS, Indicator, score_areas
 
 #: More bench sections: callables ``f(cfg, workdir: Path) -> (name, dict)``, run after the built-in ones.
 EXTRA_SECTIONS: list[Callable] = []
@@ -204,7 +204,7 @@ def _browser_draw_ms(paths: list[Path]) -> dict:
 # ----------------------------------------------------------------------------------------------
 
 def _domain_columns(path: Path) -> pd.DataFrame:
-    from ._io import read_text
+    from mapper._io import read_text
     import io
 
     text, _ = read_text(path)
@@ -213,9 +213,9 @@ def _domain_columns(path: Path) -> pd.DataFrame:
 
 def lsoa_level(cfg):
     """The Midlands LSOA21 layer with six people-count indicators, scored, as a render Level."""
-    from . import pipeline
-    from .join import Audit, deprivation_counts, lsoa21_deprivation
-    from .load.tables import read_table
+    from mapper import pipeline
+    from mapper.join import Audit, deprivation_counts, lsoa21_deprivation
+    from mapper.load.tables import read_table
 
     audit = Audit()
     lad_region = pipeline._study_lads(cfg)
@@ -248,7 +248,7 @@ def lsoa_level(cfg):
     scored = score_areas(frame, score_cfg, class_col="urban_rural", source_label="bench LSOA layer",
                          registry={**INDICATORS, **BENCH_INDICATORS})
     scored = gpd.GeoDataFrame(scored, geometry="geometry", crs=geo.crs)
-    from .pipeline import Level
+    from mapper.pipeline import Level
 
     level = Level("lsoa", "LSOA 2021 (Midlands), people-count indicators", scored,
                   pd.DataFrame(), None,
@@ -269,7 +269,7 @@ def naive_folium(level, names: list[str]) -> str:
     import folium
     from branca.element import Element
 
-    from .render import leaflet_assets
+    from mapper.render import leaflet_assets
 
     frame = level.frame
     data = frame[["code", "name", "urban_rural", "geometry"]].copy()
@@ -299,7 +299,7 @@ def naive_folium(level, names: list[str]) -> str:
 
 
 def lsoa_section(cfg, work: Path, driver, level, bench_cfg, load_seconds: float) -> dict:
-    from .render import MapOptions, render_level
+    from mapper.render import MapOptions, render_level
 
     t1 = time.perf_counter()
     names = list(BENCH_INDICATORS)
@@ -401,7 +401,7 @@ def synthetic_level(level, target: int = 34_000):
 
 
 def synthetic_section(cfg, work: Path, driver, level, bench_cfg, *, measure: int = 8) -> dict:
-    from .render import MapOptions, render_level
+    from mapper.render import MapOptions, render_level
 
     syn = synthetic_level(level)
     t0 = time.perf_counter()
@@ -441,7 +441,7 @@ def synthetic_section(cfg, work: Path, driver, level, bench_cfg, *, measure: int
 
 def stability_section(cfg, level, bench_cfg, runs: int = 3) -> dict:
     """Time :func:`mapper.stability.rank_stability` (configured draws) over the 6,420-LSOA layer."""
-    from .stability import rank_stability
+    from mapper.score.stability import rank_stability
 
     frame = level.frame
     times, out = [], None
@@ -461,7 +461,7 @@ def stability_section(cfg, level, bench_cfg, runs: int = 3) -> dict:
 
 def _national_section(cfg, workdir: Path) -> tuple[str, dict]:
     """Postcode -> LSOA for 1.7 M points and 30 M BDUK rows (inputs replicated from real Midlands files)."""
-    from .fetch.bench import bench_national
+    from .national import bench_national
 
     print("bench: national-size postcode and BDUK inputs (replicated) ...", file=sys.stderr)
     return "national_lsoa", bench_national(workdir / "national")

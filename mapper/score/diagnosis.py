@@ -41,8 +41,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import DiagnosisConfig, IndicatorChoice
-from .score import INDICATORS, INSUFFICIENT, available_indicators, compute_indicators
+from ..config import DiagnosisConfig, IndicatorChoice
+from .composite import INSUFFICIENT
+from .indicators import INDICATORS, available_indicators, compute_indicators
 
 LABELS = ("Both", "Infrastructure bid", "Digital-inclusion bid", "Neither")
 

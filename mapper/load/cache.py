@@ -3,7 +3,7 @@
 This is the load stage for the downloaded inputs: it reads the cache manifest
 (:func:`mapper.fetch.fetched_files`), turns output-area coverage into LSOA21
 counts, postcode coverage into (unweighted) LSOA21 rates and BDUK premises
-into counts per LSOA21 and per LAD (:mod:`mapper.lsoa`), and describes each
+into counts per LSOA21 and per LAD (:mod:`mapper.join.lsoa`), and describes each
 file used for the outputs' provenance. Nothing here downloads.
 """
 
@@ -16,14 +16,14 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .companions import non_residential
-from .errors import MapperError
-from .fetch import fetched_files
-from .join import Audit
-from .load.ofcom import OfcomTable, load_ofcom
-from .lsoa import (bduk_aggregate, normalise_oa_lookup, oa_to_lsoa, postcode_lsoa_lookup, postcode_to_lsoa,
+from ..join.companion_counts import non_residential
+from ..errors import MapperError
+from ..fetch import fetched_files
+from ..join.audit import Audit
+from .ofcom import OfcomTable, load_ofcom
+from ..join.lsoa import (bduk_aggregate, normalise_oa_lookup, oa_to_lsoa, postcode_lsoa_lookup, postcode_to_lsoa,
                    read_points_csv)
-from .sources import describe
+from .provenance import describe
 
 PUBLISHERS = {"ofcom": ("Ofcom", "ofcom"), "oa": ("ONS", "ons"), "lsoa": ("ONS", "ons"), "lad": ("ONS", "ons"),
               "bduk": ("Building Digital UK (BDUK)", "bduk")}
@@ -47,7 +47,7 @@ class Fetched:
 
 
 def _record(cfg, source: str, path: Path, release: str | None, licence: str) -> dict:
-    """A provenance record like :func:`mapper.sources.describe` gives, filled from what the fetch knows."""
+    """A provenance record like :func:`mapper.load.provenance.describe` gives, filled from what the fetch knows."""
     publisher, key = next((v for k, v in PUBLISHERS.items() if source.startswith(k)), ("unknown", None))
     record = describe([path], cfg.root, {})[0]  # path relative to the repo, sha256, bytes
     record.update(source=source, title=f"fetched: {source} ({path.name})", publisher=publisher,

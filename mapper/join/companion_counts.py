@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import ValueProblem
+from ..errors import ValueProblem
 
 COUNT_MEASURES = ("premises", "gigabit_n", "below_uso_n", "unable_30_n", "unable_10_n", "full_fibre_n", "sfbb_n")
 

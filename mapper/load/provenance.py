@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from ._io import sha256_file
-from .errors import ConfigError
+from .._io import sha256_file
+from ..errors import ConfigError
 
 
 def load_registry(root: Path) -> dict:

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._io import check_input_file, read_text
-from .errors import InputFileError, SchemaError
-from .join import Audit, JoinReport, audited_merge
+from .._io import check_input_file, read_text
+from ..errors import InputFileError, SchemaError
+from .audit import Audit, JoinReport, audited_merge
 
 BNG = "EPSG:27700"
 #: Count columns a coverage frame from :func:`mapper.load.ofcom.load_ofcom` may carry (besides ``*_n``).

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import MapperError
-from .load.ofcom import OfcomTable
+from ..errors import MapperError
+from ..load.ofcom import OfcomTable
 
 #: (output column, measure column, sign): gain = new - old for availability, change = new - old for gaps.
 MEASURES = (
@@ -80,8 +80,8 @@ def compare(old: OfcomTable, new: OfcomTable, codes: set[str]) -> pd.DataFrame:
 
 def study_codes(cfg, table: OfcomTable) -> set[str]:
     """The study area's codes for the level of ``table`` (local authorities or 2010 constituencies)."""
-    from .load.geo import read_boundaries
-    from .load.tables import study_lads
+    from ..load.geo import read_boundaries
+    from ..load.tables import study_lads
 
     if table.level == "laua":
         return set(study_lads(cfg.inputs["lad_region_lookup"], cfg.regions)["lad_code"])
@@ -92,14 +92,14 @@ def study_codes(cfg, table: OfcomTable) -> set[str]:
                       f"not level '{table.level}'")
 
 
-#: BDUK premises-in-plans counts compared per local authority (see mapper.lsoa.BDUK_COUNTS).
+#: BDUK premises-in-plans counts compared per local authority (see mapper.join.lsoa.BDUK_COUNTS).
 BDUK_MEASURES = ("premises_n", "no_gigabit_now_n", "contract_n", "commercial_n", "residual_n")
 
 
 def compare_bduk(old_lad: pd.DataFrame, new_lad: pd.DataFrame, codes: set[str], *, old_label: str, new_label: str) -> pd.DataFrame:
     """Per local authority, the change in BDUK counts between two releases (new - old; counts, extensive).
 
-    ``old_lad`` / ``new_lad`` are :func:`mapper.lsoa.bduk_aggregate` LAD tables. A study-area LAD
+    ``old_lad`` / ``new_lad`` are :func:`mapper.join.lsoa.bduk_aggregate` LAD tables. A study-area LAD
     missing from either release is an error: the releases do not cover the same places.
 
     >>> a = pd.DataFrame({"lad_code": ["E1"], "premises_n": [10], "no_gigabit_now_n": [6], "contract_n": [1],
@@ -124,7 +124,7 @@ def compare_bduk(old_lad: pd.DataFrame, new_lad: pd.DataFrame, codes: set[str], 
 
 def _bduk_release(path: Path, audit) -> pd.DataFrame:
     """LAD counts of one BDUK release: a folder of per-LA CSVs (as extracted by make fetch)."""
-    from .lsoa import bduk_aggregate
+    from ..join.lsoa import bduk_aggregate
 
     files = sorted(Path(path).rglob("*.csv"))
     if not files:
@@ -138,13 +138,13 @@ def compare_files(cfg, old_path, new_path) -> tuple[pd.DataFrame, dict]:
     Two Ofcom coverage CSVs of the same level, or two folders each holding a BDUK premises-in-plans
     release (compared per local authority).
     """
-    from .load.ofcom import load_ofcom
+    from ..load.ofcom import load_ofcom
 
     if Path(old_path).is_dir() or Path(new_path).is_dir():
         if not (Path(old_path).is_dir() and Path(new_path).is_dir()):
             raise ChangeError(f"{old_path} -> {new_path}: give two Ofcom CSV files, or two folders of BDUK releases")
-        from .join import Audit
-        from .load.tables import study_lads
+        from ..join.audit import Audit
+        from ..load.tables import study_lads
 
         lads = study_lads(cfg.inputs["lad_region_lookup"], cfg.regions)
         codes = set(lads["lad_code"])

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .errors import MapperError
+from ..errors import MapperError
 
 #: Metric CRS used for simplification (British National Grid).
 PROJECTED_CRS = "EPSG:27700"

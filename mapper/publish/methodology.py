@@ -8,9 +8,9 @@ times, only the data releases.
 
 from __future__ import annotations
 
-from . import __version__
-from .diagnosis import BUSINESS_ROUTE, MOBILE_ROUTE, TAKEUP_ROUTE, chosen
-from .score import FRAME_LABELS, INDICATORS, available_indicators
+from .. import __version__
+from ..score.diagnosis import BUSINESS_ROUTE, MOBILE_ROUTE, TAKEUP_ROUTE, chosen
+from ..score import FRAME_LABELS, INDICATORS, available_indicators
 
 NORMALISATION_TEXT = {
     "minmax": "min-max: (x - min) / (max - min) within the frame; 0 when every area has the same value",
