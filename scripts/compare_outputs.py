@@ -34,7 +34,7 @@ def _build(src: Path, out: Path, areas: list[str]) -> None:
     env = {**os.environ, "PYTHONPATH": str(src), "PYTHONHASHSEED": "0"}
     run = [sys.executable, "-m", "mapper", "--config", str(src / "config.yaml")]
     subprocess.run([*run, "build", "--outputs", str(out / "maps")], cwd=src, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if areas:
         subprocess.run([*run, "pack", "--outputs", str(out / "pack"), *[a for x in areas for a in ("--area", x)]],
                        cwd=src, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
