@@ -33,7 +33,7 @@ from .load.tables import read_table, study_lads
 from .score.change import compare as compare_releases
 from .score.diagnosis import chosen as diagnosis_choices, diagnose
 from .load.cache import Fetched, load_fetched
-from .score import available_indicators, compute_indicators, score_areas, totals
+from .score import available_indicators, compute_indicators, present_indicators, score_areas, totals
 from .score.stability import rank_stability
 from .load.provenance import attributions, describe, load_registry
 
@@ -60,6 +60,11 @@ class Level:
     input_keys: tuple[str, ...] = ()
     sources: list[dict] | None = None
     attributions: list[str] | None = None
+
+    @property
+    def indicators(self) -> list[str]:
+        """The indicators computed for this level (their columns are in ``frame``), in registry order."""
+        return present_indicators(self.frame)
 
 
 @dataclass
@@ -228,8 +233,7 @@ def _la_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.Data
         )
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=geo.crs)
     scored = _score_level(cfg, audit, frame, table, class_col="urban_rural", label="LA", previous_key="la_coverage_previous")
-    full = compute_indicators(scored, available_indicators(scored))
-    tot = totals(full, _count_columns(full), by="region_name")
+    tot = totals(scored, _count_columns(scored), by="region_name")
     _reconcile(table, coverage, tot, audit)
     return Level("la", "Local authorities", scored, tot, table, "urban_rural", "Rural-urban (RUC 2021)",
                  ("la_coverage", "la_boundaries", "lad_region_lookup", "la_ruc", *LSOA_INPUTS,
@@ -290,8 +294,7 @@ def _pcon_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.Da
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=geo.crs)
     scored = _score_level(cfg, audit, frame, table, class_col="cluster", label="constituency",
                           previous_key="pcon_coverage_previous")
-    full = compute_indicators(scored, available_indicators(scored))
-    tot = totals(full, _count_columns(full), by="region_name")
+    tot = totals(scored, _count_columns(scored), by="region_name")
     return Level("pcon", "Westminster constituencies (2010-2024 boundaries)", scored, tot, table, "cluster",
                  "Urban-rural (mySociety composite)",
                  ("pcon_coverage", "pcon_boundaries", "pcon_rurality", "lad_region_lookup", *LSOA_INPUTS,
@@ -331,8 +334,7 @@ def _lsoa_level(cfg: Config, audit: Audit, lad_region: pd.DataFrame, lsoa: pd.Da
                            "the other indicators' weights are rescaled")
     lsoa_cfg = replace(cfg, score=replace(cfg.score, indicators=usable))
     scored = _score_level(lsoa_cfg, audit, frame, table, class_col="urban_rural", label="LSOA", previous_key=None)
-    full = compute_indicators(scored, available_indicators(scored))
-    tot = totals(full, _count_columns(full), by="region_name")
+    tot = totals(scored, _count_columns(scored), by="region_name")
     return Level("lsoa", "LSOAs (2021)", scored, tot, table, "urban_rural", "Rural-urban (RUC 2021)",
                  (*LSOA_INPUTS, "lad_region_lookup", *[k for k in ("postcode_points", "area_groups") if k in cfg.inputs]))
 
@@ -346,6 +348,12 @@ def _score_level(cfg: Config, audit: Audit, frame: gpd.GeoDataFrame, table: Ofco
     """Score, rank stability, intervention diagnosis and (when a previous release is given) change over time."""
     crs = frame.crs
     frame = frame.sort_values("code").reset_index(drop=True)
+    # Every indicator the level's columns allow, computed once (the score's own first, in its order, then the
+    # rest in registry order: the column order of the published tables); later stages read these columns.
+    avail = available_indicators(frame)
+    scored_first = [c.name for c in cfg.score.indicators if c.name in avail]
+    frame = compute_indicators(frame, scored_first + [n for n in avail if n not in scored_first],
+                               source_label=str(table.meta["file"]))
     frame_col = FRAME_COLUMNS[cfg.score.frame]
     scored = score_areas(frame, cfg.score, class_col=class_col, frame_col=frame_col, source_label=str(table.meta["file"]))
     scored = rank_stability(scored, cfg.score, cfg.stability)

@@ -23,7 +23,7 @@ from mapper.pipeline import Level
 from mapper.render import map_options, render_level
 from mapper.render.data import DIAGNOSES
 from mapper.render.page import script_json
-from mapper.score import score_areas
+from mapper.score import available_indicators, compute_indicators, score_areas
 
 EVIL = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 
@@ -45,6 +45,7 @@ def tiny_level(cfg, *, evil: bool = False, n: int = 6, lead_columns: bool = True
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
     if evil:
         frame.loc[0, "name"] = EVIL
+    frame = compute_indicators(frame, available_indicators(frame))  # as the pipeline does, once per level
     scored = score_areas(frame, cfg.score, class_col="urban_rural")
     if lead_columns:
         ranks = scored["rank"].astype("float64")

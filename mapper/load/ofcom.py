@@ -85,14 +85,6 @@ def _header_index() -> dict[str, str]:
     return index
 
 
-def measure_labels() -> dict[str, str]:
-    """Canonical measure name -> human label (fixed coverage and take-up)."""
-    table = aliases()
-    out = {m: spec["label"] for m, spec in table["fixed_measures"].items()}
-    out.update({m: spec["label"] for m, spec in table["takeup_measures"].items()})
-    return out
-
-
 @dataclass
 class OfcomTable:
     """A loaded Ofcom file: a tidy frame plus what was learnt about the file."""
@@ -103,10 +95,6 @@ class OfcomTable:
     @property
     def level(self) -> str:
         return self.meta["level"]
-
-    @property
-    def rates_only(self) -> bool:
-        return self.meta["rates_only"]
 
 
 def parse_file_name(name: str) -> dict:

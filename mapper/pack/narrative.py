@@ -13,6 +13,7 @@ import io
 import re
 from dataclasses import dataclass
 
+from ..formatting import count, number, percent, signed
 from .tables import LEVEL_NOUN, AreaFacts, MidlandsFacts, month_text
 
 #: What the numerator of each indicator cannot do, as a verb phrase after "N of M premises (x%)".
@@ -58,37 +59,6 @@ def D(text) -> Seg:  # noqa: N802 - short constructor for data figures
     return Seg(str(text), True)
 
 
-def fmt_int(x) -> str:
-    """12345.0 -> '12,345'.
-
-    >>> fmt_int(12345.0)
-    '12,345'
-    """
-    return f"{int(round(float(x))):,}"
-
-
-def fmt_signed(x) -> str:
-    """Signed whole number: '+1,234' or '-56'.
-
-    >>> fmt_signed(-56), fmt_signed(1234)
-    ('-56', '+1,234')
-    """
-    return f"{int(round(float(x))):+,}"
-
-
-def fmt_pct(share) -> str:
-    """0-1 share -> percentage with one decimal: 0.12345 -> '12.3%'.
-
-    >>> fmt_pct(0.12345)
-    '12.3%'
-    """
-    return f"{100.0 * float(share):.1f}%"
-
-
-def fmt_score(x) -> str:
-    return f"{float(x):.1f}"
-
-
 def _compare(area: str, other: str) -> str:
     a, b = float(area.rstrip("%")), float(other.rstrip("%"))
     return "higher than" if a > b else "lower than" if a < b else "the same as"
@@ -101,7 +71,7 @@ def _figure_sentence(facts: AreaFacts, name: str, lead: str | None = None) -> li
         return None
     phrase = PHRASES.get(name, f"are counted in '{fig.label}'")
     segs = [Seg(lead if lead is not None else f"In {facts.name}, "), Seg("an estimated " if fig.derived else ""),
-            D(fmt_int(fig.num)), Seg(" of "), D(fmt_int(fig.den)), Seg(f" {fig.unit} ("), D(fmt_pct(fig.share)),
+            D(count(fig.num)), Seg(" of "), D(count(fig.den)), Seg(f" {fig.unit} ("), D(percent(fig.share)),
             Seg(f") {phrase} (")]
     if fig.derived:
         segs.append(Seg("a derived estimate from published percentages; "))
@@ -113,20 +83,20 @@ def _comparison_sentence(facts: AreaFacts, name: str) -> list[Seg] | None:
     fig = facts.figures.get(name)
     if fig is None or fig.share is None:
         return None
-    mine = fmt_pct(fig.share)
+    mine = percent(fig.share)
     parts: list[Seg] = []
     if fig.region_share is not None and facts.region:
-        parts += [Seg(f"That is {_compare(mine, fmt_pct(fig.region_share))} {facts.region} ("),
-                  D(fmt_pct(fig.region_share)), Seg(")")]
+        parts += [Seg(f"That is {_compare(mine, percent(fig.region_share))} {facts.region} ("),
+                  D(percent(fig.region_share)), Seg(")")]
     if fig.midlands_share is not None:
         parts += [Seg(" and " if parts else "That is "),
-                  Seg(f"{_compare(mine, fmt_pct(fig.midlands_share))} the Midlands as a whole (" if not parts else "the Midlands as a whole ("),
-                  D(fmt_pct(fig.midlands_share)), Seg(")")]
+                  Seg(f"{_compare(mine, percent(fig.midlands_share))} the Midlands as a whole (" if not parts else "the Midlands as a whole ("),
+                  D(percent(fig.midlands_share)), Seg(")")]
     if fig.class_share is not None and facts.area_class is not None and facts.class_areas:
         plural = LEVEL_NOUN[facts.level][1]
-        parts += [Seg(f"; across all "), D(fmt_int(facts.class_areas)),
+        parts += [Seg(f"; across all "), D(count(facts.class_areas)),
                   Seg(f" {facts.area_class.lower()} {plural} together it is "),
-                  D(fmt_pct(fig.class_share))]
+                  D(percent(fig.class_share))]
     if not parts:
         return None
     return parts + [Seg(".")]
@@ -137,20 +107,20 @@ def _tier_sentences(facts: AreaFacts) -> list[list[Seg]]:
     if row.get("score") is None or not row.get("tier"):
         return [[Seg(f"{facts.name} has no priority score: it has too few premises or a missing indicator "
                      "(tier 'Insufficient data').")]]
-    out = [[Seg(f"{facts.name} ranks "), D(fmt_int(row["rank"])), Seg(" of "), D(fmt_int(facts.n_scored)),
-            Seg(f" Midlands {plural} on the composite priority score ("), D(fmt_score(row["score"])),
-            Seg(" out of 100), which places it in tier "), D(fmt_int(row["tier"])), Seg(" of "), D(fmt_int(facts.k)),
+    out = [[Seg(f"{facts.name} ranks "), D(count(row["rank"])), Seg(" of "), D(count(facts.n_scored)),
+            Seg(f" Midlands {plural} on the composite priority score ("), D(number(row["score"])),
+            Seg(" out of 100), which places it in tier "), D(count(row["tier"])), Seg(" of "), D(count(facts.k)),
             Seg(" (tier 1 is the highest priority).")]]
     if row.get("rank_in_class") is not None and facts.area_class is not None and facts.n_class_scored:
-        out.append([Seg(f"Among the "), D(fmt_int(facts.n_class_scored)),
-                    Seg(f" scored {facts.area_class.lower()} {plural} it ranks "), D(fmt_int(row["rank_in_class"])),
+        out.append([Seg(f"Among the "), D(count(facts.n_class_scored)),
+                    Seg(f" scored {facts.area_class.lower()} {plural} it ranks "), D(count(row["rank_in_class"])),
                     Seg(".")])
     if all(row.get(c) is not None for c in ("rank_p05", "rank_p95", "rank_median")):
         segs = [Seg("When the score's weights and method are varied, its rank stays between "),
-                D(fmt_int(row["rank_p05"])), Seg(" and "), D(fmt_int(row["rank_p95"])),
-                Seg(" in 90% of runs (median "), D(fmt_score(row["rank_median"])), Seg(")")]
+                D(count(row["rank_p05"])), Seg(" and "), D(count(row["rank_p95"])),
+                Seg(" in 90% of runs (median "), D(number(row["rank_median"])), Seg(")")]
         if row.get("top_tier_share") is not None:
-            segs += [Seg(" and it is in the top tier in "), D(fmt_pct(row["top_tier_share"])), Seg(" of runs")]
+            segs += [Seg(" and it is in the top tier in "), D(percent(row["top_tier_share"])), Seg(" of runs")]
         if row.get("stability"):
             segs += [Seg(", so its priority is "), D(str(row["stability"]))]
         out.append(segs + [Seg(".")])
@@ -167,8 +137,8 @@ def _diagnosis_sentences(facts: AreaFacts) -> list[list[Seg]]:
             segs += [Seg(f" Why: {reason[:1].upper()}{reason[1:]}.")]
         out.append(segs)
     if row.get("infra_need") is not None and row.get("inclusion_need") is not None:
-        out.append([Seg("Infrastructure need scores "), D(fmt_score(row["infra_need"])),
-                    Seg(" and digital-inclusion need "), D(fmt_score(row["inclusion_need"])),
+        out.append([Seg("Infrastructure need scores "), D(number(row["infra_need"])),
+                    Seg(" and digital-inclusion need "), D(number(row["inclusion_need"])),
                     Seg(" on a 0-100 scale (100 = most need among Midlands areas).")])
     return out
 
@@ -177,19 +147,19 @@ def _nonres_sentence(facts: AreaFacts) -> list[Seg] | None:
     nr, allp = facts.figures.get("nonres_no_gigabit"), facts.figures.get("no_gigabit")
     if nr is None or nr.share is None or nr.den is None:
         return None
-    segs = [Seg(f"Of the "), D(fmt_int(nr.den)), Seg(f" non-residential (business and other) premises in {facts.name}, "),
-            D(fmt_int(nr.num)), Seg(" ("), D(fmt_pct(nr.share)), Seg(") cannot get gigabit-capable broadband")]
+    segs = [Seg(f"Of the "), D(count(nr.den)), Seg(f" non-residential (business and other) premises in {facts.name}, "),
+            D(count(nr.num)), Seg(" ("), D(percent(nr.share)), Seg(") cannot get gigabit-capable broadband")]
     homes = facts.figures.get("homes_no_gigabit")
     if homes is not None and homes.share is not None:
-        segs += [Seg(", against "), D(fmt_pct(homes.share)), Seg(" of homes ("), D(fmt_int(homes.num)), Seg(" of "),
-                 D(fmt_int(homes.den)), Seg(" residential premises)")]
+        segs += [Seg(", against "), D(percent(homes.share)), Seg(" of homes ("), D(count(homes.num)), Seg(" of "),
+                 D(count(homes.den)), Seg(" residential premises)")]
         if allp is not None and allp.share is not None:
-            segs += [Seg(" and "), D(fmt_pct(allp.share)), Seg(" of all premises")]
+            segs += [Seg(" and "), D(percent(allp.share)), Seg(" of all premises")]
     elif allp is not None and allp.share is not None:
-        segs += [Seg(", against "), D(fmt_pct(allp.share)), Seg(" of all premises")]
+        segs += [Seg(", against "), D(percent(allp.share)), Seg(" of all premises")]
     uso = facts.figures.get("nonres_below_uso")
     if uso is not None and uso.share is not None:
-        segs += [Seg("; "), D(fmt_int(uso.num)), Seg(" ("), D(fmt_pct(uso.share)), Seg(") are below the USO")]
+        segs += [Seg("; "), D(count(uso.num)), Seg(" ("), D(percent(uso.share)), Seg(") are below the USO")]
     return segs + [Seg(f" ({nr.citation}).")]
 
 
@@ -197,10 +167,10 @@ def _mobile_sentence(facts: AreaFacts) -> list[Seg] | None:
     prem, land = facts.figures.get("no_indoor_4g"), facts.figures.get("no_outdoor_4g_land")
     if prem is None or prem.share is None:
         return None
-    segs = [Seg(f"Mobile not-spots: an estimated "), D(fmt_int(prem.num)), Seg(" of "), D(fmt_int(prem.den)),
-            Seg(" premises ("), D(fmt_pct(prem.share)), Seg(") have no indoor 4G signal from any operator")]
+    segs = [Seg(f"Mobile not-spots: an estimated "), D(count(prem.num)), Seg(" of "), D(count(prem.den)),
+            Seg(" premises ("), D(percent(prem.share)), Seg(") have no indoor 4G signal from any operator")]
     if land is not None and land.share is not None:
-        segs += [Seg(", and an estimated "), D(fmt_pct(land.share)),
+        segs += [Seg(", and an estimated "), D(percent(land.share)),
                  Seg(" of the landmass has no outdoor 4G from any operator (the rural not-spot measure)")]
     segs += [Seg(". These are derived estimates, not published counts: Ofcom publishes percentages, which are "
                  f"multiplied by the premises and landmass counts ({prem.citation}).")]
@@ -211,9 +181,9 @@ def _takeup_sentence(facts: AreaFacts) -> list[Seg] | None:
     fig = facts.figures.get("ff_low_takeup")
     if fig is None or fig.share is None:
         return None
-    return [Seg(f"Full-fibre take-up: full fibre is available to "), D(fmt_int(fig.den)),
-            Seg(f" premises in {facts.name}, and an estimated "), D(fmt_int(fig.num)), Seg(" of them ("),
-            D(fmt_pct(fig.share)), Seg(") do not take it up. Where coverage is high but take-up low, the need is "
+    return [Seg(f"Full-fibre take-up: full fibre is available to "), D(count(fig.den)),
+            Seg(f" premises in {facts.name}, and an estimated "), D(count(fig.num)), Seg(" of them ("),
+            D(percent(fig.share)), Seg(") do not take it up. Where coverage is high but take-up low, the need is "
                                        "adoption (skills, affordability, awareness) rather than infrastructure. "
                                        "This is a derived estimate from Ofcom's whole-percentage take-up figures, "
                                        f"weighted by premises with full fibre ({fig.citation}).")]
@@ -226,11 +196,11 @@ def _change_sentence(facts: AreaFacts, lead: list[Seg] | None = None) -> list[Se
         return None
     segs = (lead if lead is not None else [Seg("Change over time: ")]) + [
             Seg("since "), D(month_text(row["change_from_release"])),
-            Seg(", the number of premises with gigabit-capable broadband has changed by "), D(fmt_signed(row["gigabit_gain_n"]))]
+            Seg(", the number of premises with gigabit-capable broadband has changed by "), D(signed(row["gigabit_gain_n"]))]
     if row.get("below_uso_change_n") is not None:
-        segs += [Seg(", premises below the USO by "), D(fmt_signed(row["below_uso_change_n"]))]
+        segs += [Seg(", premises below the USO by "), D(signed(row["below_uso_change_n"]))]
     if row.get("unable_30_change_n") is not None:
-        segs += [Seg(" and premises unable to get 30 Mbit/s by "), D(fmt_signed(row["unable_30_change_n"]))]
+        segs += [Seg(" and premises unable to get 30 Mbit/s by "), D(signed(row["unable_30_change_n"]))]
     fig = facts.figures.get("no_gigabit")
     return segs + [Seg(f" ({fig.citation if fig else 'Ofcom Connected Nations'}, compared with the earlier release).")]
 
@@ -244,10 +214,10 @@ def figures_table(facts: AreaFacts) -> list[tuple[str, ...]]:
     for fig in facts.figures.values():
         if fig.share is None:
             continue
-        rows.append((fig.label, fmt_int(fig.num), f"{fmt_int(fig.den)} {fig.unit}", fmt_pct(fig.share),
-                     fmt_pct(fig.region_share) if fig.region_share is not None else "n/a",
-                     fmt_pct(fig.class_share) if fig.class_share is not None else "n/a",
-                     fmt_pct(fig.midlands_share) if fig.midlands_share is not None else "n/a"))
+        rows.append((fig.label, count(fig.num), f"{count(fig.den)} {fig.unit}", percent(fig.share),
+                     percent(fig.region_share) if fig.region_share is not None else "n/a",
+                     percent(fig.class_share) if fig.class_share is not None else "n/a",
+                     percent(fig.midlands_share) if fig.midlands_share is not None else "n/a"))
     return rows
 
 
@@ -272,7 +242,7 @@ def build_blocks(facts: AreaFacts, cfg, *, scored: list[str], map_file: str, map
     for n in scored:
         fig, comp = facts.figures.get(n), _comparison_sentence(facts, n)
         if fig is not None and fig.share is not None and comp:
-            comps.append([Seg(f"{fig.label}: "), D(fmt_pct(fig.share)), Seg(" in " + facts.name + ". ")] + comp)
+            comps.append([Seg(f"{fig.label}: "), D(percent(fig.share)), Seg(" in " + facts.name + ". ")] + comp)
     blocks.append(("ul", comps))
     blocks.append(("h", 2, "Priority tier and rank"))
     blocks += [("p", s) for s in _tier_sentences(facts)]
@@ -313,7 +283,7 @@ MIDLANDS_CAVEATS = (
 
 def _share_of(fig) -> list[Seg]:
     """'**x%** (**N** of **M** unit)' for one figure."""
-    return [D(fmt_pct(fig.share)), Seg(" ("), D(fmt_int(fig.num)), Seg(" of "), D(fmt_int(fig.den)), Seg(f" {fig.unit})")]
+    return [D(percent(fig.share)), Seg(" ("), D(count(fig.num)), Seg(" of "), D(count(fig.den)), Seg(f" {fig.unit})")]
 
 
 def _group_sentence(groups: list[AreaFacts], name: str, *, noun: str | None = None, article: str = "") -> list[Seg] | None:
@@ -326,15 +296,15 @@ def _group_sentence(groups: list[AreaFacts], name: str, *, noun: str | None = No
     if len(figs) < 2:
         return None
     segs: list[Seg] = [Seg(f"{figs[0][1].label}: ")]
-    first = fmt_pct(figs[0][1].share)
+    first = percent(figs[0][1].share)
     for i, (g, f) in enumerate(figs):
         if i == 1 and len(figs) == 2:
-            segs.append(Seg(f", {_compare(first, fmt_pct(f.share))} "))
+            segs.append(Seg(f", {_compare(first, percent(f.share))} "))
         elif i:
             segs.append(Seg("; "))
         segs += _share_of(f)[:1]
         if noun and g.class_areas:
-            segs += [Seg(" across the "), D(fmt_int(g.class_areas)), Seg(f" {g.name.lower()} {noun}")]
+            segs += [Seg(" across the "), D(count(g.class_areas)), Seg(f" {g.name.lower()} {noun}")]
         else:
             segs.append(Seg(f" in {article}{g.name}"))
         segs += _share_of(f)[1:]
@@ -344,10 +314,10 @@ def _group_sentence(groups: list[AreaFacts], name: str, *, noun: str | None = No
 def _top_item(row: dict, k: int) -> list[Seg]:
     """One priority LA: rank, name, region and class, tier, score, rank interval, stability, diagnosis."""
     where = ", ".join(str(x) for x in (row.get("region_name"), row.get("urban_rural")) if x)
-    segs = [D(fmt_int(row["rank"])), Seg(f". {row['name']}" + (f" ({where})" if where else "") + ": tier "),
-            D(fmt_int(row["tier"])), Seg(" of "), D(fmt_int(k)), Seg(", score "), D(fmt_score(row["score"]))]
+    segs = [D(count(row["rank"])), Seg(f". {row['name']}" + (f" ({where})" if where else "") + ": tier "),
+            D(count(row["tier"])), Seg(" of "), D(count(k)), Seg(", score "), D(number(row["score"]))]
     if row.get("rank_p05") is not None and row.get("rank_p95") is not None:
-        segs += [Seg("; rank interval "), D(fmt_int(row["rank_p05"])), Seg("-"), D(fmt_int(row["rank_p95"]))]
+        segs += [Seg("; rank interval "), D(count(row["rank_p05"])), Seg("-"), D(count(row["rank_p95"]))]
         if row.get("stability"):
             segs += [Seg(", "), D(str(row["stability"]))]
     if row.get("diagnosis"):
@@ -356,9 +326,9 @@ def _top_item(row: dict, k: int) -> list[Seg]:
 
 
 def _diagnosis_item(counts: list[tuple[str, int]], total: int, plural: str) -> list[Seg]:
-    segs = [Seg(f"{plural[:1].upper()}{plural[1:]} ("), D(fmt_int(total)), Seg("): ")]
+    segs = [Seg(f"{plural[:1].upper()}{plural[1:]} ("), D(count(total)), Seg("): ")]
     for i, (label, n) in enumerate(counts):
-        segs += [Seg((", " if i else "") + f"{label} "), D(fmt_int(n))]
+        segs += [Seg((", " if i else "") + f"{label} "), D(count(n))]
     return segs + [Seg(".")]
 
 
@@ -370,10 +340,10 @@ def midlands_table(mf: MidlandsFacts) -> tuple[tuple[str, ...], list[tuple[str, 
     for name, fig in mf.whole.figures.items():
         if fig.share is None:
             continue
-        cells = [fig.label, fmt_int(fig.num), f"{fmt_int(fig.den)} {fig.unit}", fmt_pct(fig.share)]
+        cells = [fig.label, count(fig.num), f"{count(fig.den)} {fig.unit}", percent(fig.share)]
         for g in groups:
             gf = g.figures.get(name)
-            cells.append(fmt_pct(gf.share) if gf is not None and gf.share is not None else "n/a")
+            cells.append(percent(gf.share) if gf is not None and gf.share is not None else "n/a")
         rows.append(tuple(cells))
     return header, rows
 
@@ -383,10 +353,10 @@ def build_midlands_blocks(mf: MidlandsFacts, cfg, *, scored: list[str], map_file
     """The Midlands-wide narrative as blocks (same kinds as :func:`build_blocks`)."""
     whole, la_plural = mf.whole, LEVEL_NOUN["la"][1]
     regions = " and ".join(g.name for g in mf.regions)
-    intro = [Seg("The Midlands" + (f" ({regions})" if regions else "") + " has "), D(fmt_int(mf.n_areas["la"])),
+    intro = [Seg("The Midlands" + (f" ({regions})" if regions else "") + " has "), D(count(mf.n_areas["la"])),
              Seg(f" {la_plural}")]
     if "pcon" in mf.n_areas:
-        intro += [Seg(" and "), D(fmt_int(mf.n_areas["pcon"])), Seg(" Westminster constituencies (2010-2024 boundaries)")]
+        intro += [Seg(" and "), D(count(mf.n_areas["pcon"])), Seg(" Westminster constituencies (2010-2024 boundaries)")]
     intro.append(Seg(". Every Midlands, regional and class figure adds the counts of its areas and then divides; "
                      f"figures come from the same run as the maps: {cfg.title}."))
     blocks: list[tuple] = [
@@ -407,9 +377,9 @@ def build_midlands_blocks(mf: MidlandsFacts, cfg, *, scored: list[str], map_file
                    ("ul", classed)]
     blocks.append(("h", 2, "Priority local authorities"))
     if mf.top:
-        blocks.append(("p", [Seg("The "), D(fmt_int(whole.n_scored)), Seg(f" scored {la_plural} are ranked on the "
-                             "composite priority score and grouped into "), D(fmt_int(whole.k)),
-                             Seg(" tiers (tier 1 is the highest priority). The "), D(fmt_int(len(mf.top))),
+        blocks.append(("p", [Seg("The "), D(count(whole.n_scored)), Seg(f" scored {la_plural} are ranked on the "
+                             "composite priority score and grouped into "), D(count(whole.k)),
+                             Seg(" tiers (tier 1 is the highest priority). The "), D(count(len(mf.top))),
                              Seg(" with the highest priority are listed with their rank interval: the 5th to 95th "
                                  "percentile of their rank when the score's weights and method are varied, and whether "
                                  "that makes their priority stable or volatile.")]))
@@ -426,7 +396,7 @@ def build_midlands_blocks(mf: MidlandsFacts, cfg, *, scored: list[str], map_file
     whole_picture = [s for s in (_nonres_sentence(whole), _mobile_sentence(whole), _takeup_sentence(whole)) if s]
     if mf.change is not None:
         change = _change_sentence(mf.change, lead=[
-            Seg("Change over time, summed over the "), D(fmt_int(mf.n_areas.get("pcon", 0))),
+            Seg("Change over time, summed over the "), D(count(mf.n_areas.get("pcon", 0))),
             Seg(" Midlands constituencies (the level Ofcom's earlier release is compared on): ")])
         if change:
             whole_picture.append(change)

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..publish.tables import table_frame
-from ..score import IMD, INDICATORS, OFCOM, OFCOM_MOBILE, OFCOM_NONRES, OFCOM_TAKEUP, available_indicators, \
-    compute_indicators, totals
+from ..score import IMD, INDICATORS, OFCOM, OFCOM_MOBILE, OFCOM_NONRES, OFCOM_TAKEUP, totals
 
 #: Columns the lead stage may add to ``level.frame`` (used when present, never invented).
 STABILITY_COLUMNS = ("rank_median", "rank_p05", "rank_p95", "top_tier_share", "stability")
@@ -95,10 +94,8 @@ def data_release(frames) -> str:
 def class_totals(level) -> pd.DataFrame:
     """Counts summed per rural/urban class (``level.class_col``), shares recomputed from the sums."""
     frame = pd.DataFrame(level.frame.drop(columns="geometry"))
-    names = available_indicators(frame)
-    full = compute_indicators(frame, names)
-    cols = [c for n in names for c in (f"{n}_num", f"{n}_den")]
-    out = totals(full, cols, by=level.class_col)
+    cols = [c for n in level.indicators for c in (f"{n}_num", f"{n}_den")]
+    out = totals(frame, cols, by=level.class_col)
     sizes = frame.groupby(level.class_col).size()
     out["areas"] = out["area"].map(sizes)
     return out
@@ -174,7 +171,7 @@ def area_facts(level, cfg, frames, code: str, table: pd.DataFrame | None = None,
         class_areas=int(ctot.loc[area_class, "areas"]) if area_class in ctot.index else None,
         n_scored=int(scored.sum()), n_class_scored=n_class_scored, k=cfg.score.tiers.k, row=row,
     )
-    for name in available_indicators(level.frame):
+    for name in level.indicators:
         ind = INDICATORS[name]
         fig = Figure(name, ind.label, ind.unit, ind.derived, row.get(f"{name}_num"), row.get(f"{name}_den"),
                      row.get(f"{name}_share"), citation(level, cfg, frames, name))
@@ -234,7 +231,7 @@ def _totals_facts(level, cfg, frames, row: dict, *, name: str, code: str, n_scor
     facts = AreaFacts(level=level.key, code=code, name=name, level_title=level.title, region=None,
                       area_class=area_class, class_label=level.class_label, class_areas=class_areas,
                       n_scored=n_scored, n_class_scored=None, k=cfg.score.tiers.k, row=row)
-    for n in available_indicators(level.frame):
+    for n in level.indicators:
         if f"{n}_num" not in row:
             continue
         ind = INDICATORS[n]

@@ -12,7 +12,7 @@ import io
 import pandas as pd
 
 from .._io import FORMULA_TRIGGERS, csv_text
-from ..score import INDICATORS, available_indicators
+from ..score import INDICATORS
 from .tables import CHANGE_COLUMNS, DIAGNOSIS_COLUMNS, LEVEL_NOUN, STABILITY_COLUMNS, _clean
 
 RANK_COLUMNS = ("code", "name", "region_name", "ruc_name", "urban_rural", "cluster", "premises", "score", "rank",
@@ -51,7 +51,7 @@ def summary_sheet(levels, cfg) -> pd.DataFrame:
     rows = []
     for level in levels:
         tot = level.totals
-        for name in available_indicators(level.frame):
+        for name in level.indicators:
             ind = INDICATORS[name]
             if f"{name}_num" not in tot.columns:
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .. import __version__
 from ..score.diagnosis import BUSINESS_ROUTE, MOBILE_ROUTE, TAKEUP_ROUTE, chosen
-from ..score import FRAME_LABELS, INDICATORS, available_indicators
+from ..score import FRAME_LABELS, INDICATORS
 
 NORMALISATION_TEXT = {
     "minmax": "min-max: (x - min) / (max - min) within the frame; 0 when every area has the same value",
@@ -25,14 +25,10 @@ TIER_TEXT = {
 }
 
 
-def _pct(x) -> str:
-    return "n/a" if x != x else f"{x:.1%}"
-
-
 def _indicator_rows(levels) -> list[str]:
     rows = ["| Indicator | Measures | Formula (numerator / denominator) | Count or estimate | Source | Levels |",
             "|---|---|---|---|---|---|"]
-    avail = {lv.key: set(available_indicators(lv.frame)) for lv in levels}
+    avail = {lv.key: set(lv.indicators) for lv in levels}
     for name, ind in INDICATORS.items():
         where = [lv.title for lv in levels if name in avail[lv.key]]
         if not where:

@@ -14,7 +14,7 @@ import pandas as pd
 from .. import __version__
 from .._io import csv_text
 from ..join.lsoa import BDUK_FUNDING
-from ..score import INDICATORS, available_indicators, compute_indicators
+from ..score import INDICATORS
 
 ID_COLUMNS = {
     "la": ["code", "name", "region_code", "region_name", "ruc_code", "ruc_name", "urban_rural"],
@@ -33,8 +33,7 @@ CHANGE_COLUMNS = ["change_from_release", "premises_change_n", "gigabit_gain_n", 
 def table_frame(level, cfg) -> pd.DataFrame:
     """The published table for a level, as a DataFrame (no geometry)."""
     frame = pd.DataFrame(level.frame.drop(columns="geometry"))
-    names = available_indicators(frame)
-    frame = compute_indicators(frame, names)
+    names = level.indicators
     cols = [c for c in ID_COLUMNS[level.key] if c in frame.columns] + ["premises", "population"]
     cols += [c for c in ("nonres_premises",) if c in frame.columns]
     for n in names:
@@ -110,7 +109,7 @@ def metadata_json(level, cfg, frames, stem: str) -> str:
         "fields": {
             f"{n}_num / {n}_den / {n}_share": f"{INDICATORS[n].label}: {INDICATORS[n].formula} "
             f"(counts are {INDICATORS[n].unit}{'; the numerator is a DERIVED ESTIMATE from published percentages' if INDICATORS[n].derived else ''}; share 0-1)"
-            for n in available_indicators(level.frame)
+            for n in level.indicators
         },
     }
     return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..formatting import count, percent, percent_of
 from .geometry import simplify_coverage
 from ..score import INDICATORS, Indicator
 from .data import (CHANGE_COLUMNS, NO_DATA, area_properties, area_table, build_views, estimate_label, tier_colours)
@@ -34,26 +35,21 @@ __all__ = ["render_level", "render_map", "map_options", "MapOptions", "leaflet_a
 IMD_RELEASE = "IoD 2019 (population mid-2015)"
 
 
-def _fmt_int(x) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{int(round(float(x))):,}"
-
-
 def _headline(level) -> str:
     tot = getattr(level, "totals", None)
     if tot is None or len(tot) == 0:
         return ""
     mid = tot.iloc[-1]
     if "no_gigabit_num" not in tot:
-        return f"{_fmt_int(mid.get('premises'))} premises." if "premises" in tot else ""
-    share = float(mid["no_gigabit_share"]) * 100
-    text = (f"{mid['area']}: {_fmt_int(mid['no_gigabit_num'])} of {_fmt_int(mid['no_gigabit_den'])} "
-            f"premises ({share:.1f}%) cannot get gigabit-capable broadband.")
+        return f"{count(mid.get('premises'))} premises." if "premises" in tot else ""
+    text = (f"{mid['area']}: {count(mid['no_gigabit_num'])} of {count(mid['no_gigabit_den'])} "
+            f"premises ({percent(mid['no_gigabit_share'])}) cannot get gigabit-capable broadband.")
     if "nonres_no_gigabit_num" in tot:
         nr_num, nr_den = float(mid["nonres_no_gigabit_num"]), float(mid["nonres_no_gigabit_den"])
         res_num, res_den = float(mid["no_gigabit_num"]) - nr_num, float(mid["premises"]) - nr_den
         if nr_den > 0 and res_den > 0:  # shares only from non-zero counts (a level may have no business premises)
-            text += (f" Non-residential (business) premises: {_fmt_int(nr_num)} of {_fmt_int(nr_den)} "
-                     f"({100 * nr_num / nr_den:.1f}%) without gigabit, against {100 * res_num / res_den:.1f}% of homes.")
+            text += (f" Non-residential (business) premises: {count(nr_num)} of {count(nr_den)} "
+                     f"({percent_of(nr_num, nr_den)}) without gigabit, against {percent_of(res_num, res_den)} of homes.")
     return text
 
 

@@ -23,14 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..score import INDICATORS, INSUFFICIENT, Indicator, available_indicators, compute_indicators
+from ..formatting import count, number, percent, signed
+from ..score import INDICATORS, INSUFFICIENT, Indicator, present_indicators
 
 #: ColorBrewer sequential palettes (9 classes), colour-blind safe; darker = more.
 RDPU9 = ["#fff7f3", "#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e", "#7a0177", "#49006a"]
 YLGNBU9 = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58"]
 PURPLES9 = ["#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#54278f", "#3f007d"]
-#: ColorBrewer PuOr (diverging, colour-blind safe) for changes that can go either way.
-PUOR6 = ["#b35806", "#f1a340", "#fee0b6", "#d8daeb", "#998ec3", "#542788"]  # used in _diverging_view
 #: Okabe-Ito qualitative colours (distinguishable with the common colour-vision deficiencies).
 OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "purple": "#CC79A7", "green": "#009E73",
              "vermillion": "#D55E00", "sky": "#56B4E9", "grey": "#E8E8E8"}
@@ -38,7 +37,6 @@ NO_DATA = "#bdbdbd"
 
 DIAGNOSES = ("Infrastructure bid", "Digital-inclusion bid", "Both", "Neither")
 DIAGNOSIS_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["purple"], OKABE_ITO["grey"])
-STABILITY = ("stable", "volatile")
 CHANGE_COLUMNS = {
     "gigabit_gain_n": ("Premises that gained gigabit", "more premises gained gigabit"),
     "below_uso_change_n": ("Change in premises below the USO", "more premises fell below the USO"),
@@ -82,12 +80,12 @@ def _num(x, digits: int):
 
 def _fmt(x: float, fmt: str, decimals: int = 1) -> str:
     if fmt == "pct":
-        return f"{100 * x:.{decimals}f}%"
+        return percent(x, decimals)
     if fmt == "prob":
-        return f"{100 * x:.0f}%"
+        return percent(x, 0)
     if fmt == "int":
-        return f"{x:,.0f}"
-    return f"{x:.{decimals}f}"
+        return count(x)
+    return number(x, decimals)
 
 
 def _decimals(edges: list[float], fmt: str) -> int:
@@ -161,7 +159,7 @@ def _numeric_view(key, label, note, values: pd.Series, palette, k, fmt, digits, 
 
 
 def _span(low: float, up: float) -> str:
-    return f"{up:+,.0f}" if low == up else f"{low:+,.0f} to {up:+,.0f}"
+    return signed(up) if low == up else f"{signed(low)} to {signed(up)}"
 
 
 def _diverging_view(key, label, note, values: pd.Series, column: str) -> View:
@@ -197,11 +195,9 @@ def _diverging_view(key, label, note, values: pd.Series, column: str) -> View:
 
 
 def area_table(level, indicators: dict[str, Indicator] | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """The level's frame without geometry, with ``<ind>_num/_den/_share`` for every available indicator."""
-    registry = indicators or INDICATORS
+    """The level's frame without geometry, and the indicators whose ``<ind>_num/_den/_share`` columns it carries."""
     frame = pd.DataFrame(level.frame.drop(columns="geometry"))
-    names = available_indicators(frame, registry)
-    return compute_indicators(frame, names, registry=registry), names
+    return frame, present_indicators(frame, indicators or INDICATORS)
 
 
 def estimate_label(ind: Indicator) -> str:

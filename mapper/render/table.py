@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from jinja2 import Environment
 
+from ..formatting import count, number, percent, percent_of, signed
+
 _TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -57,14 +59,6 @@ def _cell(text, *, num: bool = False, href: str | None = None, wide: bool = Fals
     return {"text": "" if text is None else str(text), "num": num, "href": href, "wide": wide}
 
 
-def _int(x) -> str:
-    return "" if x is None else f"{x:,}"
-
-
-def _share(num, den) -> str:
-    return "" if num is None or not den else f"{100 * num / den:.1f}%"
-
-
 def table_page(payload: dict, *, title: str, level_title: str, dates: list[str], map_href: str,
                csv_href: str | None, attributions: list[str], sources: list[dict], note: str = "") -> str:
     """The companion page for one map page, from the same payload (so the figures are the same)."""
@@ -85,7 +79,7 @@ def table_page(payload: dict, *, title: str, level_title: str, dates: list[str],
     for f in feats:
         p = f["properties"]
         row = [_cell(p.get("rk"), num=True), _cell(p["n"], href=p.get("table_href")), _cell(p["c"]), _cell(p.get("k")),
-               _cell(p.get("r")), _cell(_int(p.get("p")), num=True)]
+               _cell(p.get("r")), _cell(count(p.get("p"), missing=""), num=True)]
         for i in key_views:
             v, x = views[i], p["v"][i]
             if x is None:
@@ -93,15 +87,15 @@ def table_page(payload: dict, *, title: str, level_title: str, dates: list[str],
             elif "cats" in v:
                 text = v["cats"][x]
             elif v["fmt"] == "prob":
-                text = f"{100 * x:.0f}%"
+                text = percent(x, 0)
             elif v["fmt"] == "int":
-                text = f"{x:+,}"
+                text = signed(x)
             else:
-                text = f"{x:.1f}"
+                text = number(x)
             row.append(_cell(text, num="cats" not in v))
         for (num, den) in p["nd"]:
-            row += [_cell(f"{_int(num)} of {_int(den)}" if num is not None else "no data", num=True),
-                    _cell(_share(num, den), num=True)]
+            row += [_cell(f"{count(num)} of {count(den)}" if num is not None else "no data", num=True),
+                    _cell(percent_of(num, den), num=True)]
         x = p.get("x") or {}
         row += [_cell(x.get(k), num=k != "diagnosis_reason", wide=k == "diagnosis_reason") for k, _ in present]
         rows.append(row)

@@ -11,11 +11,11 @@
 from .composite import FRAME_LABELS, INSUFFICIENT, assign_tiers, composite, normalise, score_areas
 from .indicators import (
     BDUK, IMD, INDICATORS, OFCOM, OFCOM_MOBILE, OFCOM_NONRES, OFCOM_TAKEUP, Indicator, available_indicators,
-    compute_indicators, totals,
+    compute_indicators, present_indicators, totals,
 )
 
 __all__ = [
     "FRAME_LABELS", "INSUFFICIENT", "assign_tiers", "composite", "normalise", "score_areas", "BDUK", "IMD",
     "INDICATORS", "OFCOM", "OFCOM_MOBILE", "OFCOM_NONRES", "OFCOM_TAKEUP", "Indicator", "available_indicators",
-    "compute_indicators", "totals",
+    "compute_indicators", "present_indicators", "totals",
 ]

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import DiagnosisConfig, IndicatorChoice
+from ..formatting import percent
 from .composite import INSUFFICIENT
 from .indicators import INDICATORS, available_indicators, compute_indicators
 
@@ -92,7 +93,7 @@ def sub_index(frame: pd.DataFrame, choices, groups: pd.Series) -> tuple[pd.Serie
 def _share_text(shares: dict[str, pd.Series], i, name: str) -> str:
     share = shares[name][i]
     label = INDICATORS[name].label[0].lower() + INDICATORS[name].label[1:]
-    return f"{label} {share:.1%}" if pd.notna(share) else f"{label} (no data)"
+    return f"{label} {percent(share)}" if pd.notna(share) else f"{label} (no data)"
 
 
 def diagnose(frame: pd.DataFrame, dcfg: DiagnosisConfig) -> pd.DataFrame:

@@ -135,11 +135,27 @@ def available_indicators(frame: pd.DataFrame, registry: dict[str, Indicator] | N
     return [n for n, ind in (registry or INDICATORS).items() if all(c in frame.columns for c in ind.requires)]
 
 
+def present_indicators(frame: pd.DataFrame, registry: dict[str, Indicator] | None = None) -> list[str]:
+    """Indicators whose ``_num``, ``_den`` and ``_share`` columns the frame already carries, in registry order.
+
+    The pipeline computes every available indicator once per level
+    (:func:`compute_indicators`); the tables, maps and pack read these columns.
+    """
+    return [n for n in (registry or INDICATORS) if all(f"{n}{s}" in frame.columns for s in INDICATOR_SUFFIXES)]
+
+
+#: The three columns of every indicator: numerator count, denominator count, share (0-1).
+INDICATOR_SUFFIXES = ("_num", "_den", "_share")
+
+
 def compute_indicators(frame: pd.DataFrame, names: list[str] | tuple[str, ...], *, source_label: str = "input",
                        registry: dict[str, Indicator] | None = None) -> pd.DataFrame:
     """Return a copy of ``frame`` with ``<ind>_num``, ``<ind>_den`` and ``<ind>_share`` per indicator.
 
     Shares are missing where the denominator is 0 or missing, never 0.
+    Indicators whose three columns the frame already has are kept as they are
+    (the pipeline computes each level's indicators once; stages that also work
+    on their own, such as scoring and diagnosis, call this and get them free).
     ``registry`` defaults to :data:`INDICATORS`; ``make bench`` passes an
     extended mapping to score measures that are not part of the product.
 
@@ -148,7 +164,10 @@ def compute_indicators(frame: pd.DataFrame, names: list[str] | tuple[str, ...], 
     [0.2, 0.0]
     """
     out = frame.copy()
+    done = set(present_indicators(out, registry))
     for name in names:
+        if name in done:
+            continue
         ind = (registry or INDICATORS)[name]
         missing = [c for c in ind.requires if c not in out.columns]
         if missing:

@@ -1,0 +1,72 @@
+"""How numbers are written in every output: maps, table pages, narratives, method statement.
+
+One module so that a count, a share or a score reads the same everywhere. Shares
+are 0-1 fractions and are shown as percentages; counts are whole numbers with
+thousands separators. ``missing`` is what a missing value (None, NaN, pd.NA)
+becomes; it differs by medium (``"n/a"`` in prose, ``""`` in a table cell).
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def is_missing(x) -> bool:
+    """None, NaN and pandas' NA are missing.
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(0)
+    (True, True, False)
+    """
+    if x is None:
+        return True
+    try:
+        return bool(x != x) or (isinstance(x, float) and math.isnan(x))
+    except TypeError:  # pd.NA: comparisons are ambiguous
+        return True
+
+
+def count(x, *, missing: str = "n/a") -> str:
+    """A whole number with thousands separators: 12345.0 -> '12,345'.
+
+    >>> count(12345.0), count(None), count(None, missing="")
+    ('12,345', 'n/a', '')
+    """
+    return missing if is_missing(x) else f"{int(round(float(x))):,}"
+
+
+def signed(x, *, missing: str = "n/a") -> str:
+    """A signed whole number: '+1,234', '-56', '+0'.
+
+    >>> signed(-56), signed(1234)
+    ('-56', '+1,234')
+    """
+    return missing if is_missing(x) else f"{int(round(float(x))):+,}"
+
+
+def percent(share, decimals: int = 1, *, missing: str = "n/a") -> str:
+    """A 0-1 share as a percentage: 0.12345 -> '12.3%'.
+
+    >>> percent(0.12345), percent(0.12345, 3), percent(0.5, 0)
+    ('12.3%', '12.345%', '50%')
+    """
+    return missing if is_missing(share) else f"{100.0 * float(share):.{decimals}f}%"
+
+
+def percent_of(num, den, decimals: int = 1, *, missing: str = "") -> str:
+    """``num / den`` as a percentage; ``missing`` when either is missing or the denominator is 0.
+
+    >>> percent_of(25, 200), percent_of(1, 0)
+    ('12.5%', '')
+    """
+    if is_missing(num) or is_missing(den) or not den:
+        return missing
+    return percent(float(num) / float(den), decimals)
+
+
+def number(x, decimals: int = 1, *, missing: str = "n/a") -> str:
+    """A plain number with fixed decimals (scores, sub-indices): 61.25 -> '61.2'.
+
+    >>> number(61.25), number(7, 0)
+    ('61.2', '7')
+    """
+    return missing if is_missing(x) else f"{float(x):.{decimals}f}"
