@@ -157,3 +157,22 @@ def test_reference_frame_normalises_and_ranks_within_each_group():
     assert framed["rank"].tolist() == [1, 2, 1, 2]
     assert framed["frame_group"].tolist() == ["East", "East", "West", "West"]
     assert framed["ranked_in_frame"].tolist() == [2, 2, 2, 2]
+
+
+@given(st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=2, max_size=80),
+       st.integers(min_value=2, max_value=9))
+@settings(max_examples=200, deadline=None)
+def test_quantile_classes_equal_mapclassify(values, k):
+    """The NumPy quantile classifier (tiers and legends) gives mapclassify.Quantiles' bounds and classes exactly."""
+    import warnings
+
+    import mapclassify
+
+    from mapper.score.classify import classify, quantile_bounds
+
+    y = np.asarray(values, dtype="float64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ref = mapclassify.Quantiles(y, k=k)
+    assert quantile_bounds(y, k).tolist() == np.asarray(ref.bins).tolist()
+    assert classify(y, quantile_bounds(y, k)).tolist() == np.asarray(ref.yb).tolist()

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from mapper.config import IndicatorChoice, ScoreConfig, StabilityConfig, TierConfig
 from mapper.score import normalise, score_areas
-from mapper.score.stability import draw_ranks, normalise_matrix, rank_stability, summarise_ranks
+from mapper.score.composite import normalise_matrix
+from mapper.score.stability import draw_ranks, rank_stability, summarise_ranks
 
 
 def score_cfg(k=2):

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..formatting import count, number, percent, signed
+from ..score.classify import quantile_bounds
 from ..score import INDICATORS, INSUFFICIENT, Indicator, present_indicators
 
 #: ColorBrewer sequential palettes (9 classes), colour-blind safe; darker = more.
@@ -127,14 +128,14 @@ class View:
 
 
 def _numeric_view(key, label, note, values: pd.Series, palette, k, fmt, digits, *, fixed=None, column=None, **kw) -> View:
-    """Quantile classes (or ``fixed`` breaks) over the non-missing values."""
+    """Quantile classes (the same classifier as the tiers, :mod:`mapper.score.classify`) or ``fixed`` breaks."""
     x = values.astype("float64").dropna().to_numpy()
     if fixed is not None:
         breaks = list(fixed)
     elif len(x) == 0:
         breaks = []
     else:
-        qs = np.quantile(x, np.linspace(0, 1, k + 1)[1:-1])
+        qs = quantile_bounds(x, k)[:-1]  # the tiers' classifier; the last bound is the maximum
         breaks = sorted({round(float(q), digits + (2 if fmt in ("pct", "prob") else 0)) for q in qs})
         breaks = [b for b in breaks if b < x.max()]
     colours = sample_palette(palette, len(breaks) + 1)

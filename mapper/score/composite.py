@@ -7,39 +7,69 @@ within their rural/urban class. Functions take a frame and return a new one.
 
 from __future__ import annotations
 
-import warnings
-
-import mapclassify
 import numpy as np
 import pandas as pd
 
-from ..config import ScoreConfig
+from ..config import NORMALISATIONS, ScoreConfig
 from ..errors import ConfigError
+from .classify import bounds as class_bounds, classify
 from .indicators import Indicator, compute_indicators
 
 INSUFFICIENT = "Insufficient data"
 
 
-def normalise(values: pd.Series, method: str) -> pd.Series:
-    """Put an indicator share on a common scale (a new Series; NaN stays NaN).
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of each column (ties share the average rank), as floats.
+
+    >>> average_ranks(np.array([[10.0], [30.0], [20.0], [20.0]])).ravel().tolist()
+    [1.0, 4.0, 2.5, 2.5]
+    """
+    out = np.empty(x.shape, dtype="float64")
+    for j in range(x.shape[1]):
+        _, inverse, counts = np.unique(x[:, j], return_inverse=True, return_counts=True)
+        before = np.cumsum(counts) - counts
+        out[:, j] = (before + (counts + 1) / 2.0)[inverse.ravel()]
+    return out
+
+
+def normalise_matrix(x: np.ndarray, method: str) -> np.ndarray:
+    """Put every column of an (areas x indicators) array without missing values on a common scale.
 
     * ``minmax``: (x - min) / (max - min), 0 when all values are equal.
     * ``rank``: percentile rank in (0, 1], ties share the average rank.
     * ``zscore``: (x - mean) / standard deviation (population), 0 when constant.
 
+    The one normalisation of the tool: the published score (:func:`normalise`) and every
+    Monte Carlo draw of :mod:`mapper.score.stability` use it.
+
+    >>> normalise_matrix(np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]]), "minmax").tolist()
+    [[0.0, 0.0], [0.5, 0.0], [1.0, 0.0]]
+    """
+    x = np.asarray(x, dtype="float64")
+    if method == "minmax":
+        lo, hi = x.min(axis=0), x.max(axis=0)
+        span = np.where(hi > lo, hi - lo, 1.0)
+        return np.where(hi > lo, (x - lo) / span, 0.0)
+    if method == "rank":
+        return average_ranks(x) / x.shape[0]
+    if method == "zscore":
+        sd = x.std(axis=0)
+        return np.where(sd > 0, (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0), 0.0)
+    raise ConfigError(f"unknown normalisation {method!r}; choose one of {', '.join(NORMALISATIONS)}")
+
+
+def normalise(values: pd.Series, method: str) -> pd.Series:
+    """:func:`normalise_matrix` of one indicator share (a new Series; NaN stays NaN, the rest is normalised).
+
     >>> normalise(pd.Series([1.0, 2.0, 3.0]), "minmax").tolist()
     [0.0, 0.5, 1.0]
     """
     x = values.astype("float64")
-    if method == "minmax":
-        lo, hi = x.min(), x.max()
-        return (x - lo) / (hi - lo) if hi > lo else x * 0.0
-    if method == "rank":
-        return x.rank(method="average", pct=True)
-    if method == "zscore":
-        sd = x.std(ddof=0)
-        return (x - x.mean()) / sd if sd > 0 else x * 0.0
-    raise ConfigError(f"unknown normalisation {method!r}; choose minmax, rank or zscore")
+    out = pd.Series(np.nan, index=x.index)
+    have = x.notna().to_numpy()
+    if have.any():
+        out[have] = normalise_matrix(x.to_numpy()[have][:, None], method)[:, 0]
+    return out
 
 
 def composite(frame: pd.DataFrame, cfg: ScoreConfig) -> pd.Series:
@@ -77,11 +107,7 @@ def assign_tiers(score: pd.Series, cfg: ScoreConfig) -> pd.Series:
         if k_eff == 1:
             bins = np.zeros(len(values), dtype=int)
         else:
-            with warnings.catch_warnings():  # ties may merge classes; mapclassify warns, we keep tier numbers
-                warnings.simplefilter("ignore", UserWarning)
-                classifier = mapclassify.Quantiles if cfg.tiers.scheme == "quantiles" else mapclassify.FisherJenks
-                fitted = classifier(values, k=k_eff)
-            bins, k_eff = fitted.yb, fitted.k
+            bins = classify(values, class_bounds(values, k_eff, cfg.tiers.scheme))
         bins = bins + (k - k_eff)  # keep tier 1 for the top class when k is reduced
     tiers.loc[valid.index] = k - np.asarray(bins, dtype=int)
     return tiers

@@ -28,32 +28,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from ..config import ScoreConfig, StabilityConfig
+from .composite import normalise_matrix
 
 COLUMNS = ("rank_median", "rank_p05", "rank_p95", "top_tier_share", "tier_agreement", "stability")
-
-
-def normalise_matrix(x: np.ndarray, method: str) -> np.ndarray:
-    """Column-wise normalisation of an (areas x indicators) array without missing values.
-
-    Matches :func:`mapper.score.normalise` column by column.
-
-    >>> normalise_matrix(np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]]), "minmax").tolist()
-    [[0.0, 0.0], [0.5, 0.0], [1.0, 0.0]]
-    """
-    x = np.asarray(x, dtype="float64")
-    if method == "minmax":
-        lo, hi = x.min(axis=0), x.max(axis=0)
-        span = np.where(hi > lo, hi - lo, 1.0)
-        return np.where(hi > lo, (x - lo) / span, 0.0)
-    if method == "rank":
-        return rankdata(x, method="average", axis=0) / x.shape[0]
-    if method == "zscore":
-        sd = x.std(axis=0)
-        return np.where(sd > 0, (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0), 0.0)
-    raise ValueError(f"unknown normalisation {method!r}")
 
 
 def draw_ranks(shares: np.ndarray, weights: np.ndarray, reverse: np.ndarray, stab: StabilityConfig,
