@@ -30,3 +30,24 @@ def test_every_shipped_data_file_is_registered_with_its_hash():
     for rel, entry in registry.items():
         assert sha256_file(ROOT / rel) == entry["sha256"], rel
         assert entry["licence"] and entry["attribution"]
+
+
+def test_county_lookup_is_consistent_with_ons_code_blocks():
+    """The compiled LAD -> county lookup: every Midlands LAD once; each county's districts are one block of E07 codes."""
+    import pandas as pd
+
+    from _paths import DATA
+
+    look = pd.read_csv(DATA / "lookups/LAD24_CTY24_midlands.csv", dtype=str)
+    lads = pd.read_csv(DATA / "lookups/LAD24_RGN24_lookup_midlands.csv", dtype=str)
+    assert sorted(look["LAD24CD"]) == sorted(lads["LAD24CD"]) and look["LAD24CD"].is_unique
+    assert look.set_index("LAD24CD")["LAD24NM"].sort_index().equals(lads.set_index("LAD24CD")["LAD24NM"].sort_index())
+    e07 = look[look["LAD24CD"].str.startswith("E07")]
+    assert e07["CTY24CD"].str.startswith("E10").all()
+    for _, part in e07.groupby("CTY24CD"):
+        nums = sorted(int(c[3:]) for c in part["LAD24CD"])
+        assert nums == list(range(nums[0], nums[-1] + 1)), part["CTY24NM"].iloc[0]
+    assert set(look["CTY24NM"]) >= {"Derbyshire", "Leicestershire", "Lincolnshire", "Nottinghamshire", "Staffordshire",
+                                    "Warwickshire", "Worcestershire", "West Midlands"}
+    e06 = look[look["LAD24CD"].str.startswith("E06")]
+    assert (e06["CTY24CD"] == e06["LAD24CD"]).all()
