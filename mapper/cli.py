@@ -58,17 +58,16 @@ def _inspect(args) -> int:
 
 def _config(args):
     from .config import load_config
-    from .score import INDICATORS
 
-    return load_config(args.config, known_indicators=tuple(INDICATORS))
+    return load_config(args.config)
 
 
 def _build(args) -> int:
     from dataclasses import replace
 
+    cfg = _config(args)  # before the pipeline's imports: a config mistake is reported at once
     from .pipeline import build_frames, render_outputs, write_outputs
 
-    cfg = _config(args)
     if args.outputs:
         cfg = replace(cfg, outputs_dir=Path(args.outputs).resolve())
     t0 = time.perf_counter()
@@ -84,9 +83,9 @@ def _build(args) -> int:
 
 
 def _check(args) -> int:
+    cfg = _config(args)  # before the pipeline's imports: a config mistake is reported at once
     from .pipeline import build_frames
 
-    cfg = _config(args)
     frames = build_frames(cfg)
     joins = frames.audit.joins
     partial = [j for j in joins if j.unmatched_left or j.unmatched_right]
@@ -112,7 +111,7 @@ def _pack(args) -> int:
 
 
 def _indicators(args) -> int:
-    from .score import INDICATORS
+    from .score.indicators import INDICATORS
 
     for ind in INDICATORS.values():
         print(f"{ind.name:22} {ind.label}  [{ind.formula}]")

@@ -31,7 +31,7 @@ from ..errors import ArchiveError, FetchError
 from . import arcgis
 from ._http import Fetcher
 from .archive import extract_members
-from .settings import FetchSettings, SourceSettings, parse_fetch_settings
+from ..config import FetchSettings, SourceSettings
 from .sources import SOURCES
 
 MANIFEST = "manifest.json"
@@ -238,7 +238,7 @@ def fetch_all(cfg, offline: bool = False, *, only: tuple[str, ...] | None = None
     (their dependencies must be cached or included). ``sleep`` replaces the
     backoff sleep (tests); ``log`` receives one line per action (default: stderr).
     """
-    settings = parse_fetch_settings(cfg.sections.get("fetch", {}), cfg.root)
+    settings = cfg.fetch
     log = log or (lambda line: print(line, file=sys.stderr))
     manifest = _Run(cfg, settings, offline, sleep, progress, log).run(only)
     path = settings.cache_dir / MANIFEST
@@ -253,7 +253,7 @@ def fetch_all(cfg, offline: bool = False, *, only: tuple[str, ...] | None = None
 
 def fetched_files(cfg) -> dict[str, list[Path]]:
     """Source name -> extracted/assembled file paths, from the manifest (empty if nothing was fetched)."""
-    settings = parse_fetch_settings(cfg.sections.get("fetch", {}), cfg.root)
+    settings = cfg.fetch
     path = settings.cache_dir / MANIFEST
     if not path.exists():
         return {}

@@ -31,7 +31,6 @@ from ..publish.files import contained_path, publish_files
 from ..load.provenance import attributions, load_registry
 from . import maps, narrative, workbook
 from .areas import Area, resolve_areas, top_areas
-from .settings import pack_settings
 from .stable import normalise_zip, release_datetime, stamp_geopackage
 from .tables import area_facts, class_totals, data_release, midlands_facts, pack_table, release_text
 
@@ -95,9 +94,8 @@ def _sha(data: bytes) -> str:
 
 def pack_areas(cfg, frames, area_args: list[str] | None) -> list[Area]:
     """``--area`` values if given, else ``pack.areas`` from config, else the top-N priority LAs."""
-    settings = pack_settings(cfg)
-    queries = list(area_args or []) or list(settings.areas)
-    return resolve_areas(frames, queries) if queries else top_areas(frames, settings.top)
+    queries = list(area_args or []) or list(cfg.pack.areas)
+    return resolve_areas(frames, queries) if queries else top_areas(frames, cfg.pack.top)
 
 
 def render_pack(cfg, frames, areas: list[Area], *, progress: bool | None = None) -> dict[str, bytes]:

@@ -7,9 +7,14 @@ from mapper.cli import main
 
 
 def _config(tmp_path, fetch_yaml: str):
-    text = (ROOT / "config.yaml").read_text("utf-8")
+    """The real config with its ``fetch:`` section replaced (absolute input paths, in ``tmp_path``)."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "config.yaml").read_text("utf-8"))
+    data["inputs"] = {k: (str(ROOT / v) if v else v) for k, v in data["inputs"].items()}
+    data["fetch"] = yaml.safe_load("fetch:\n" + fetch_yaml)["fetch"]
     path = tmp_path / "config.yaml"
-    path.write_text(text + "\nfetch:\n" + fetch_yaml, "utf-8")
+    path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
     return path
 
 

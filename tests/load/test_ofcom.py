@@ -106,7 +106,7 @@ def test_2026_output_area_decent_broadband_alias_and_no_full_fibre():
 
 def test_postcode_files_are_rates_only():
     t = load_ofcom(TESTDATA / "ofcom/202601_fixed_pc_coverage_r2_CR_sample.csv")
-    assert t.meta["level"] == "postcode" and t.rates_only
+    assert t.meta["level"] == "postcode" and t.meta["rates_only"]
     assert t.meta["count_measures"] == [] and t.meta["premises"] is None
     assert not any(c.endswith("_n") for c in t.data.columns)
     assert t.data.loc[0, "code"] == "CR0 5BX"
@@ -164,7 +164,7 @@ def test_impossible_values_are_rejected_with_line_and_column(tmp_path):
 
 def test_takeup_and_mobile_files():
     take = load_ofcom(DATA / "ofcom/laua/202507_full_fibre_take-up_laua_r01_midlands.csv")
-    assert take.meta["product"] == "full_fibre_takeup" and take.meta["rows"] == 65 and take.rates_only
+    assert take.meta["product"] == "full_fibre_takeup" and take.meta["rows"] == 65 and take.meta["rates_only"]
     mob = load_ofcom(DATA / "ofcom/mobile/202507_mobile_coverage_laua_r01_midlands.csv")
     assert mob.meta["product"] == "mobile_coverage" and mob.meta["rows"] == 65 and mob.meta["unmapped_columns"] == []
     d = mob.data

@@ -103,22 +103,23 @@ def test_area_resolution(frames):
 
 
 def test_default_areas_and_config_section(cfg, frames):
+    from mapper.config import override
     from mapper.errors import ConfigError
     from mapper.pack import pack_areas
 
-    top = pack_areas(replace(cfg, sections={}), frames, None)
+    top = pack_areas(override(cfg, pack={}), frames, None)
     ranked = frames.la.frame.sort_values(["rank", "code"])
     assert [a.code for a in top] == list(ranked["code"].head(5))
-    two = pack_areas(replace(cfg, sections={"pack": {"top": 2}}), frames, None)
+    two = pack_areas(override(cfg, pack={"top": 2}), frames, None)
     assert len(two) == 2
-    listed = pack_areas(replace(cfg, sections={"pack": {"areas": ["East Lindsey"]}}), frames, None)
+    listed = pack_areas(override(cfg, pack={"areas": ["East Lindsey"]}), frames, None)
     assert [a.name for a in listed] == ["East Lindsey"]
-    assert [a.code for a in pack_areas(replace(cfg, sections={"pack": {"areas": ["Bassetlaw"]}}), frames,
+    assert [a.code for a in pack_areas(override(cfg, pack={"areas": ["Bassetlaw"]}), frames,
                                        ["E07000142"])] == ["E07000142"]  # --area wins over config
     with pytest.raises(ConfigError, match="did you mean 'areas'"):
-        pack_areas(replace(cfg, sections={"pack": {"area": ["x"]}}), frames, None)
+        pack_areas(override(cfg, pack={"area": ["x"]}), frames, None)
     with pytest.raises(ConfigError, match="pack.top"):
-        pack_areas(replace(cfg, sections={"pack": {"top": 0}}), frames, None)
+        pack_areas(override(cfg, pack={"top": 0}), frames, None)
 
 
 def test_cli_bad_area_is_one_line_exit_2(tmp_path):
