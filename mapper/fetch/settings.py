@@ -6,12 +6,13 @@ Every key, with its default::
       cache_dir: data/cache      # downloads, sidecars, extracted members, manifest.json
       mirror: null               # base URL; each source is then <mirror>/<mirror_path>
       timeout: 60                # seconds, connect and read
+      deadline: 3600             # seconds one attempt at a download may take, request to last byte
       retries: 4                 # extra attempts after the first (backoff 1, 2, 4, 8 s ...)
       page_size: 2000            # ArcGIS resultRecordCount
       max_member_mb: 4096        # cap on one extracted member, uncompressed
       max_total_mb: 16384        # cap on all members extracted from one archive
       sources:                   # per-source overrides, by name (see mapper/fetch/sources.py)
-        ofcom_oa: {url: ..., timeout: ..., retries: ..., enabled: true}
+        ofcom_oa: {url: ..., timeout: ..., deadline: ..., retries: ..., enabled: true}
         lsoa_boundaries: {where: "..."}
 
 Unknown keys fail with a did-you-mean hint, like the rest of the config.
@@ -27,8 +28,8 @@ from ..config import reject_unknown_keys as _unknown
 from ..errors import ConfigError
 from .sources import BY_NAME, Source
 
-TOP_KEYS = ("cache_dir", "mirror", "timeout", "retries", "page_size", "max_member_mb", "max_total_mb", "sources")
-SOURCE_KEYS = ("url", "timeout", "retries", "enabled", "where")
+TOP_KEYS = ("cache_dir", "mirror", "timeout", "deadline", "retries", "page_size", "max_member_mb", "max_total_mb", "sources")
+SOURCE_KEYS = ("url", "timeout", "deadline", "retries", "enabled", "where")
 
 
 
@@ -44,9 +45,32 @@ def _positive(where: str, value: Any, *, integer: bool = False, zero_ok: bool = 
 
 
 def _url(where: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise ConfigError(f"config: '{where}' must be an http(s) URL, not {value!r}")
-    return value.rstrip("/")
+    """An http(s) URL with a host (and a valid port, no spaces); a scheme typo gets a did-you-mean hint."""
+    from difflib import get_close_matches
+    from urllib.parse import urlsplit
+
+    problem = ""
+    if not isinstance(value, str):
+        problem = "it is not text"
+    else:
+        try:
+            parts = urlsplit(value.strip())
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
+        except ValueError as exc:
+            problem = str(exc)
+        else:
+            if parts.scheme.lower() not in ("http", "https"):
+                scheme = value.split(":", 1)[0] if ":" in value else ""
+                near = get_close_matches(scheme.lower(), ["http", "https"], n=1, cutoff=0.7) if scheme else []
+                rest = value.split(":", 1)[1].lstrip("/") if near else ""
+                problem = (f"did you mean {near[0] + '://' + rest!r}?" if near
+                           else "it does not start with http:// or https://")
+            elif not parts.hostname or any(c.isspace() for c in value.strip()):
+                problem = "it has no host name" if not parts.hostname else "it contains a space"
+    if problem:
+        raise ConfigError(f"config: '{where}' must be an http(s) URL such as https://host/path, not {value!r} "
+                          f"({problem})")
+    return value.strip().rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -57,6 +81,7 @@ class SourceSettings:
     retries: int
     enabled: bool
     where: str
+    deadline: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +94,7 @@ class FetchSettings:
     max_member_bytes: int
     max_total_bytes: int
     sources: dict[str, SourceSettings] = field(default_factory=dict)
+    deadline: float = 3600.0
 
 
 def parse_fetch_settings(section: dict | None, root: str | Path) -> FetchSettings:
@@ -84,6 +110,7 @@ def parse_fetch_settings(section: dict | None, root: str | Path) -> FetchSetting
     mirror = section.get("mirror")
     mirror = _url("fetch.mirror", mirror) if mirror is not None else None
     timeout = _positive("fetch.timeout", section.get("timeout", 60))
+    deadline = _positive("fetch.deadline", section.get("deadline", 3600))
     retries = _positive("fetch.retries", section.get("retries", 4), integer=True, zero_ok=True)
     page_size = _positive("fetch.page_size", section.get("page_size", 2000), integer=True)
     member_mb = _positive("fetch.max_member_mb", section.get("max_member_mb", 4096))
@@ -97,7 +124,7 @@ def parse_fetch_settings(section: dict | None, root: str | Path) -> FetchSetting
     for name, src in BY_NAME.items():
         over = overrides.get(name) or {}
         if not isinstance(over, dict):
-            raise ConfigError(f"config: 'fetch.sources.{name}' must be a mapping (url, timeout, retries, enabled, where)")
+            raise ConfigError(f"config: 'fetch.sources.{name}' must be a mapping (url, timeout, deadline, retries, enabled, where)")
         _unknown(f"fetch.sources.{name}.", over, SOURCE_KEYS)
         if "url" in over and over["url"] is not None:
             url = _url(f"fetch.sources.{name}.url", over["url"])
@@ -118,8 +145,10 @@ def parse_fetch_settings(section: dict | None, root: str | Path) -> FetchSetting
             timeout=_positive(f"fetch.sources.{name}.timeout", over.get("timeout", timeout)),
             retries=_positive(f"fetch.sources.{name}.retries", over.get("retries", retries), integer=True, zero_ok=True),
             enabled=enabled, where=where,
+            deadline=_positive(f"fetch.sources.{name}.deadline", over.get("deadline", deadline)),
         )
     return FetchSettings(
         cache_dir=(root / cache_dir).resolve(), mirror=mirror, timeout=timeout, retries=retries, page_size=page_size,
         max_member_bytes=int(member_mb * (1 << 20)), max_total_bytes=int(total_mb * (1 << 20)), sources=sources,
+        deadline=deadline,
     )
