@@ -90,7 +90,7 @@ def cut(body: bytes, at: int, how: str = "short") -> Answer:
         else:
             sock.sendall(_head("200 OK", {"Content-Length": str(len(body))}) + body[:at])
         if how == "reset":
-            time.sleep(0.05)  # let the partial body reach the client before the RST
+            time.sleep(0.2)  # let the partial body reach the client before the RST
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.close()  # now, before socketserver's orderly shutdown(SHUT_WR) could send a FIN
         else:

@@ -40,7 +40,7 @@ def test_skipped_bduk_is_reported(tmp_path, capsys):
 def test_network_faults_and_url_typos_are_one_line_errors(tmp_path, capsys, faults):
     from fetch_helpers import cut
 
-    url = faults.script("/cn.zip", cut(b"PK\x03\x04" + b"x" * 20000, 5000, "reset"))
+    url = faults.script("/cn.zip", cut(b"PK\x03\x04" + b"x" * 20000, 5000, "short"))
     cfg = _config(tmp_path, f"  cache_dir: {tmp_path / 'cache'}\n  sources:\n    ofcom_oa: {{url: '{url}', retries: 0}}\n")
     assert main(["--config", str(cfg), "fetch", "--only", "ofcom_oa"]) == 2
     err = capsys.readouterr().err.strip().splitlines()

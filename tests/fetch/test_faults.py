@@ -55,7 +55,9 @@ def test_body_cut_every_time_gives_up_and_caches_nothing(faults, fetcher, sleeps
     with pytest.raises(FetchError) as exc:
         fetcher.fetch(url, licence="OGL", suffix=".zip", expect="zip")
     text = one_line(exc)
-    assert text.startswith(f"{url}: connection cut mid-body after ")
+    # a reset that overtakes the partial body (a loaded machine) discards it: then no byte arrived
+    assert text.startswith(f"{url}: connection cut mid-body after ") or (
+        how == "reset" and text.startswith(f"{url}: connection failed (Connection reset by peer)"))
     assert "(gave up after 4 attempt(s)); try again later or use fetch.mirror; nothing was cached" in text
     assert sleeps == [1.0, 2.0, 4.0] and len(faults.log) == 4
     assert cache_files(fetcher.cache_dir) == []
