@@ -78,7 +78,7 @@ class _Run:
     def fetcher(self, ss: SourceSettings) -> Fetcher:
         kwargs = {"sleep": self.sleep} if self.sleep is not None else {}
         return Fetcher(self.settings.cache_dir, offline=self.offline, timeout=ss.timeout, retries=ss.retries,
-                       progress=self.progress, **kwargs)
+                       deadline=ss.deadline, progress=self.progress, log=self.log, **kwargs)
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.settings.cache_dir).as_posix()
@@ -210,7 +210,7 @@ class _Run:
             try:
                 got = self.do_arcgis(ss) if src.kind == "arcgis" else self.do_zip(ss)
             except FetchError as exc:
-                if not self.offline:
+                if not self.offline or getattr(exc, "cache_damaged", False):
                     raise
                 what = ss.url if "offline" in str(exc) else "needs a source above"
                 self.missing.append((src.name, what))

@@ -157,3 +157,38 @@ def test_midlands_postcode_areas_match_the_postcode_directory():
     pts = pd.read_csv(ROOT / "data/lookups/NSPD_postcode_LAD25_grid_midlands.csv", usecols=["pcd7"], dtype=str)
     areas = sorted(pts["pcd7"].str.extract(r"^([A-Z]{1,2})")[0].unique())
     assert tuple(areas) == MIDLANDS_POSTCODE_AREAS
+
+
+def test_edited_cached_zip_offline_names_the_file_and_online_is_fetched_again(cfg, tmp_path, mirror):
+    c = config(cfg, tmp_path, mirror.url_for("/"))
+    fetch_all(c, only=("ofcom_laua",), sleep=Sleeps(), log=lambda line: None)
+    [zip_path] = (tmp_path / "cache/files").glob("*.zip")
+    data = bytearray(zip_path.read_bytes())
+    data[-100] ^= 0xFF  # same size, different bytes
+    zip_path.write_bytes(bytes(data))
+    with pytest.raises(FetchError) as exc:
+        fetch_all(c, only=("ofcom_laua",), offline=True, log=lambda line: None)
+    assert str(exc.value).startswith(f"offline: {zip_path}: the cached copy of ") and str(exc.value).endswith(
+        "does not match the sha256 recorded in its sidecar (edited or damaged since it was downloaded); delete it and "
+        "re-fetch with 'make fetch' on a machine with internet")
+    n = len(mirror.log)
+    lines = []
+    manifest = fetch_all(c, only=("ofcom_laua",), sleep=Sleeps(), log=lines.append)
+    assert len(mirror.log) == n + 1 and manifest["sources"]["ofcom_laua"]["status"] == "ok"
+    assert any("does not match the sha256" in line and "downloading again" in line for line in lines)
+    assert fetched_files(c)["ofcom_laua"][0].read_bytes() == LA_FILE.read_bytes()
+
+
+def test_settings_deadline_and_url_typos(cfg):
+    s = override(cfg, fetch={"deadline": 600, "sources": {"ofcom_oa": {"deadline": 30}}}).fetch
+    assert s.deadline == 600 and s.sources["ofcom_oa"].deadline == 30 and s.sources["lsoa_ruc"].deadline == 600
+    assert override(cfg, fetch={}).fetch.sources["ofcom_oa"].deadline == 3600
+    with pytest.raises(ConfigError, match=r"'fetch.deadline' is 0; it must be above 0"):
+        override(cfg, fetch={"deadline": 0})
+    with pytest.raises(ConfigError, match=r"'fetch.mirror' must be an http\(s\) URL such as https://host/path, not "
+                                          r"'htp://m.example/cn' \(did you mean 'http://m.example/cn'\?\)"):
+        override(cfg, fetch={"mirror": "htp://m.example/cn"})
+    with pytest.raises(ConfigError, match=r"'fetch.sources.ofcom_oa.url' .* not 'https:///x.zip' \(it has no host name\)"):
+        override(cfg, fetch={"sources": {"ofcom_oa": {"url": "https:///x.zip"}}})
+    with pytest.raises(ConfigError, match=r"not 'http://m.example:99999' \(Port out of range 0-65535\)"):
+        override(cfg, fetch={"mirror": "http://m.example:99999"})
