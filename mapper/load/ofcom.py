@@ -3,7 +3,8 @@
 :func:`load_ofcom` detects, from the file itself,
 
 * the **product**: fixed broadband coverage, full-fibre take-up, mobile
-  coverage by local authority, or the multi-level 4G/5G mobile summary;
+  coverage by local authority, the multi-level 4G/5G mobile summary, or the
+  long-format UK and nations benchmarks (read by :mod:`mapper.load.national`);
 * the **level**: ``output_area``, ``postcode``, ``laua`` (local authority) or
   ``parl_const`` (Westminster constituency, including the 2019 release that has
   names but no codes);
@@ -183,6 +184,14 @@ def load_ofcom(path: str | Path) -> OfcomTable:
     raw = pd.DataFrame(body, columns=header, dtype="string")
 
     normed = {_norm(h) for h in header}
+    if {"location", "premise type", "rurality", "speed"} <= normed:
+        from .national import read_fixed_benchmarks  # UK and nations benchmarks (long format)
+
+        return read_fixed_benchmarks(path)
+    if {"location", "technology", "coverage type", "mno"} <= normed:
+        from .national import read_mobile_benchmarks
+
+        return read_mobile_benchmarks(path)
     if {"level", "location code"} <= normed and any(_4G5G.match(h) for h in header):
         return _load_4g5g(path, raw, header, meta)
     if any(_MOBILE_GROUP.match(h) for h in header):

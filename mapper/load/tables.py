@@ -8,6 +8,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -35,6 +36,9 @@ def study_lads(path: str | Path, regions) -> pd.DataFrame:
 def read_table(path: str | Path, schema: str, *, key: str | None = None) -> pd.DataFrame:
     """Read ``path`` and return only the schema's columns, renamed to canonical names.
 
+    Columns listed under the schema's ``optional`` are read when present and
+    are missing (never 0) when the file does not have them.
+
     ``key`` names a canonical column that must be unique and never blank.
     Raises :class:`SchemaError` naming the file and the missing columns.
     """
@@ -50,10 +54,12 @@ def read_table(path: str | Path, schema: str, *, key: str | None = None) -> pd.D
     normed = {_norm(h): i for i, h in enumerate(header)}
     picks: dict[str, int] = {}
     missing = []
-    for canonical, spellings in spec["columns"].items():
+    optional = spec.get("optional", {})
+    for canonical, spellings in {**spec["columns"], **optional}.items():
         idx = next((normed[_norm(s)] for s in spellings if _norm(s) in normed), None)
         if idx is None:
-            missing.append(f"{canonical} (one of {spellings})")
+            if canonical not in optional:
+                missing.append(f"{canonical} (one of {spellings})")
         else:
             picks[canonical] = idx
             repeats = [h for h in header if _norm(h) in {_norm(s) for s in spellings}]
@@ -81,8 +87,15 @@ def read_table(path: str | Path, schema: str, *, key: str | None = None) -> pd.D
                 "the file may be truncated (download it again) or have an unquoted comma"
             )
     frame = pd.DataFrame({c: pd.Series([r[i].strip() for r in body], dtype="string") for c, i in picks.items()})
+    for c in optional:
+        if c not in picks:  # an optional column the file does not have: missing, never 0
+            frame[c] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    frame = frame[[c for c in (*spec["columns"], *optional)]]
     for c in spec.get("numeric", []):
-        frame[c] = parse_numeric(frame[c], path=path, column=header[picks[c]])[0]
+        if c in picks:
+            frame[c] = parse_numeric(frame[c], path=path, column=header[picks[c]])[0]
+        else:
+            frame[c] = pd.Series(np.nan, index=frame.index, dtype="float64")
     if key is not None:
         blank = frame[key].fillna("") == ""
         if blank.any():
