@@ -29,14 +29,13 @@ as a notice.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .._io import read_text
 from ..errors import ValueProblem
+from .csvfile import header_key, read_rows
 from .notices import notice
 from .tables import read_table, schemas
 
@@ -106,12 +105,6 @@ def _read(path: str | Path, schema: str, groups: tuple[str, ...]) -> pd.DataFram
 
 def _heading(path: Path, schema: str, canonical: str) -> str:
     """The heading this file uses for ``canonical`` (read again only to word an error)."""
-    text, _ = read_text(path)
-    header = next(csv.reader([text.split("\n", 1)[0]]))
-    normed = {_norm(h): h.strip() for h in header}
+    normed = {header_key(h): h for h in read_rows(path).header}
     spellings = schemas()[schema]["columns"][canonical]
-    return next((normed[_norm(s)] for s in spellings if _norm(s) in normed), canonical)
-
-
-def _norm(header: str) -> str:
-    return " ".join(header.replace("\ufeff", "").split()).casefold()
+    return next((normed[header_key(s)] for s in spellings if header_key(s) in normed), canonical)

@@ -59,8 +59,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._io import read_head, read_text
 from ..errors import SchemaError, ValueProblem
+from .csvfile import first_line, header_key, read_rows
 from .notices import notice
 from .ofcom import OfcomTable, load_ofcom, parse_file_name
 from .tables import read_table
@@ -91,15 +91,7 @@ EXCEL_ERRORS = frozenset({"#value!", "#ref!", "#div/0!", "#n/a", "#num!", "#name
 NATIONS = {"E": "England", "S": "Scotland", "W": "Wales", "N": "Northern Ireland"}
 
 
-def _key(text: str) -> str:
-    return " ".join(str(text).split()).casefold()
-
-
-_SPEED_INDEX = {_key(k): v for k, v in SPEED_MEASURES.items()}
-
-
-def _line_of(mask: pd.Series) -> int:
-    return int(np.flatnonzero(mask.to_numpy())[0]) + 2
+_SPEED_INDEX = {header_key(k): v for k, v in SPEED_MEASURES.items()}
 
 
 def _counts(path: Path, values: pd.Series, column: str, *, allow_excel_errors: bool = False) -> tuple[pd.Series, pd.Series]:
@@ -110,7 +102,7 @@ def _counts(path: Path, values: pd.Series, column: str, *, allow_excel_errors: b
     bad = numbers.notna() & ((numbers < 0) | ((numbers - numbers.round()).abs() > 1e-9))
     if bad.any():
         raise ValueProblem(
-            f"{path}: line {_line_of(bad)}, column '{column}': {text[bad].iloc[0]!r} is not a whole, non-negative "
+            f"{path}: line {first_line(bad)}, column '{column}': {text[bad].iloc[0]!r} is not a whole, non-negative "
             "number of premises; check the cell against the original Ofcom file"
         )
     return numbers.round().astype("Int64"), suppressed | excel
@@ -122,16 +114,16 @@ def _percent(path: Path, values: pd.Series, column: str, *, allow_excel_errors: 
     numbers, suppressed = parse_numeric(text.mask(excel, ""), path=path, column=column)
     bad = numbers.notna() & ((numbers < 0) | (numbers > 100))
     if bad.any():
-        raise ValueProblem(f"{path}: line {_line_of(bad)}, column '{column}': percentage {numbers[bad].iloc[0]:g} is outside 0-100")
+        raise ValueProblem(f"{path}: line {first_line(bad)}, column '{column}': percentage {numbers[bad].iloc[0]:g} is outside 0-100")
     return numbers, suppressed | excel
 
 
 def _file_meta(path: Path, product: str) -> dict:
     """The parts of the metadata ``python -m mapper inspect`` shows for every Ofcom file."""
-    _, encoding = read_text(path)
+    rows = read_rows(path)
     return {
         "file": path.name, "product": product, "level": "nation", **parse_file_name(path.name),
-        "encoding": encoding, "line_ends": "CRLF" if b"\r\n" in read_head(path) else "LF",
+        "encoding": rows.encoding, "line_ends": rows.line_ends,
         "rates_only": False, "name_only": False, "unmapped_columns": [], "premises": None,
     }
 
@@ -141,7 +133,7 @@ def _no_repeats(path: Path, frame: pd.DataFrame, labels: list[str], what: str) -
     if dup.any():
         row = frame.loc[dup, labels].iloc[0].tolist()
         raise SchemaError(
-            f"{path}: line {_line_of(dup)}: the combination {row} ({what}) appears twice; remove the repeated row"
+            f"{path}: line {first_line(dup)}: the combination {row} ({what}) appears twice; remove the repeated row"
         )
 
 
@@ -160,7 +152,7 @@ def read_fixed_benchmarks(path: str | Path) -> OfcomTable:
     labels = ["location", "premise_type", "rurality"]
     frame = raw[labels + ["speed"]].copy()
     frame["line"] = np.arange(len(frame)) + 2
-    frame["measure"] = raw["speed"].map(lambda s: _SPEED_INDEX.get(_key(s))).astype("string")
+    frame["measure"] = raw["speed"].map(lambda s: _SPEED_INDEX.get(header_key(s))).astype("string")
     frame["count"], missing_count = _counts(path, raw["count"], "Premises")
     frame["pct_published"], missing_pct = _percent(path, raw["pct"], "% Premises")
     _no_repeats(path, frame, labels + ["speed"], "Location, Premise type, Rurality, Speed")
@@ -177,7 +169,7 @@ def read_fixed_benchmarks(path: str | Path) -> OfcomTable:
     over = frame["count"].notna() & denom.notna() & (frame["count"] > denom)
     if over.any():
         raise ValueProblem(
-            f"{path}: line {_line_of(over)}, column 'Premises': {int(frame['count'][over].iloc[0]):,} is larger than "
+            f"{path}: line {first_line(over)}, column 'Premises': {int(frame['count'][over].iloc[0]):,} is larger than "
             f"the block's Premise Base ({int(denom[over].iloc[0]):,}); check the row against the original Ofcom file"
         )
     both = frame["count"].notna() & frame["pct_published"].notna() & denom.notna() & (denom > 0)
@@ -219,8 +211,8 @@ def benchmark_counts(table: OfcomTable, location: str = "England", premise_type:
     the block is not in it.
     """
     d = table.data
-    pick = d[(d["location"].map(_key) == _key(location)) & (d["premise_type"].map(_key) == _key(premise_type))
-             & (d["rurality"].map(_key) == _key(rurality))]
+    pick = d[(d["location"].map(header_key) == header_key(location)) & (d["premise_type"].map(header_key) == header_key(premise_type))
+             & (d["rurality"].map(header_key) == header_key(rurality))]
     if pick.empty:
         raise SchemaError(
             f"{table.meta['file']}: no benchmark rows for {location!r}, {premise_type!r}, {rurality!r}; the file has "
@@ -310,7 +302,7 @@ def read_mobile_benchmarks(path: str | Path) -> OfcomTable:
     _no_repeats(path, frame, labels, "Location, Technology, Coverage type, Rurality, MNO")
 
     group = ["location", "technology", "coverage_type", "rurality"]
-    mno = frame["mno"].map(_key)
+    mno = frame["mno"].map(header_key)
     base_rows = frame[mno.isin(["at least one", "none"])]
     complete = base_rows.groupby(group)["volume"].agg(lambda v: len(v) == 2 and v.notna().all())
     base = base_rows.groupby(group)["volume"].sum(min_count=2).where(complete)
@@ -343,9 +335,9 @@ def mobile_volume(table: OfcomTable, location: str, technology: str, coverage_ty
                   rurality: str = "Total") -> int | None:
     """One ``Coverage volume`` (``None`` when missing); a :class:`SchemaError` if the row is absent."""
     d = table.data
-    pick = d[(d["location"].map(_key) == _key(location)) & (d["technology"].map(_key) == _key(technology))
-             & (d["coverage_type"].map(_key) == _key(coverage_type)) & (d["mno"].map(_key) == _key(mno))
-             & (d["rurality"].map(_key) == _key(rurality))]
+    pick = d[(d["location"].map(header_key) == header_key(location)) & (d["technology"].map(header_key) == header_key(technology))
+             & (d["coverage_type"].map(header_key) == header_key(coverage_type)) & (d["mno"].map(header_key) == header_key(mno))
+             & (d["rurality"].map(header_key) == header_key(rurality))]
     if pick.empty:
         raise SchemaError(
             f"{table.meta['file']}: no row for {location}, {technology}, {coverage_type}, {rurality}, MNO {mno}; "

@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..errors import SchemaError, ValueProblem
 from .geo import UK_BOX, WGS84
+from .csvfile import first_line
 from .notices import notice
 from .tables import read_table
 from .values import text_problems
@@ -34,10 +35,6 @@ from .values import text_problems
 #: The credit GeoNames' licence requires wherever these names are shown.
 GEONAMES_CREDIT = "Place names: GeoNames (geonames.org), CC BY 4.0"
 MAX_NAME_LENGTH = 200
-
-
-def _line_of(mask: pd.Series) -> int:
-    return int(np.flatnonzero(mask.to_numpy())[0]) + 2
 
 
 def read_places(path: str | Path) -> gpd.GeoDataFrame:
@@ -61,13 +58,13 @@ def read_places(path: str | Path) -> gpd.GeoDataFrame:
     bad_id = ids.isna() | (ids != ids.round()) | (ids <= 0)
     if bad_id.any():
         raise ValueProblem(
-            f"{path}: line {_line_of(bad_id)}, column 'geonameid': {raw['geonameid'][bad_id].iloc[0]!r} is not a "
+            f"{path}: line {first_line(bad_id)}, column 'geonameid': {raw['geonameid'][bad_id].iloc[0]!r} is not a "
             "GeoNames id (a positive whole number)"
         )
     names = raw["name"].fillna("")
     blank = names == ""
     if blank.any():
-        raise ValueProblem(f"{path}: line {_line_of(blank)}, column 'name': the place has no name; fill it in or delete the row")
+        raise ValueProblem(f"{path}: line {first_line(blank)}, column 'name': the place has no name; fill it in or delete the row")
     markup = text_problems(names, path=path, column="name", max_length=MAX_NAME_LENGTH)
     if markup:
         notice(path, f"{markup} place name(s) contain '<' or '>' (HTML?); they are shown as plain text")
@@ -77,18 +74,18 @@ def read_places(path: str | Path) -> gpd.GeoDataFrame:
         missing = values.isna()
         if missing.any():
             raise ValueProblem(
-                f"{path}: line {_line_of(missing)}, column '{col}': no value; a place needs both coordinates"
+                f"{path}: line {first_line(missing)}, column '{col}': no value; a place needs both coordinates"
             )
         out = values.abs() > limit
         if out.any():
             raise ValueProblem(
-                f"{path}: line {_line_of(out)}, column '{col}': {values[out].iloc[0]:g} is outside -{limit}..{limit}; "
+                f"{path}: line {first_line(out)}, column '{col}': {values[out].iloc[0]:g} is outside -{limit}..{limit}; "
                 "coordinates must be WGS84 degrees"
             )
     lon_min, lat_min, lon_max, lat_max = UK_BOX
     outside = (lon < lon_min) | (lon > lon_max) | (lat < lat_min) | (lat > lat_max)
     if outside.any():
-        i = _line_of(outside) - 2
+        i = first_line(outside) - 2
         swapped = lon_min <= lat.iloc[i] <= lon_max and lat_min <= lon.iloc[i] <= lat_max
         raise ValueProblem(
             f"{path}: line {i + 2}: {names.iloc[i]!r} at latitude {lat.iloc[i]:g}, longitude {lon.iloc[i]:g} is "
@@ -100,7 +97,7 @@ def read_places(path: str | Path) -> gpd.GeoDataFrame:
     bad_pop = pop.notna() & ((pop < 0) | (pop != pop.round()))
     if bad_pop.any():
         raise ValueProblem(
-            f"{path}: line {_line_of(bad_pop)}, column 'population': {pop[bad_pop].iloc[0]:g} is not a whole, "
+            f"{path}: line {first_line(bad_pop)}, column 'population': {pop[bad_pop].iloc[0]:g} is not a whole, "
             "non-negative number of people"
         )
     unknown = int((pop == 0).sum())
@@ -109,7 +106,7 @@ def read_places(path: str | Path) -> gpd.GeoDataFrame:
     lad_blank = raw["lad_code"].fillna("") == ""
     if lad_blank.any():
         raise SchemaError(
-            f"{path}: line {_line_of(lad_blank)}, column 'LAD24CD': blank; every place needs the local authority "
+            f"{path}: line {first_line(lad_blank)}, column 'LAD24CD': blank; every place needs the local authority "
             "it falls in (rebuild the file with a point-in-polygon join to the LAD boundaries)"
         )
 
