@@ -2,9 +2,9 @@
 
 :func:`build_frames` returns the scored local-authority and constituency
 frames plus the audit, without writing anything; :func:`build` renders every
-output in memory, then writes them into ``outputs/`` in one step (each file
-via a temporary file and an atomic rename), so a failed run leaves the
-previous outputs as they were.
+output in memory, then publishes them into ``outputs/`` as one set that
+switches in one step (:mod:`mapper.publish.files`), so a failed or killed run
+leaves the previous outputs as they were.
 """
 
 from __future__ import annotations
@@ -462,13 +462,14 @@ def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
 
 def write_outputs(files: dict[str, bytes], outputs_dir: Path, *,
                   before_publish: Callable[[Path], None] | None = None) -> list[Path]:
-    """Publish every output as one set: staged and fsynced beside ``outputs_dir``, then moved in.
+    """Publish every output as one set: staged and fsynced inside ``outputs_dir/.mapper``, then switched in one step.
 
     Nothing in ``outputs_dir`` changes unless every file was rendered and
-    written to the staging folder; a failure while moving puts the old files
-    back (see :func:`mapper.publish.files.publish_files`). ``before_publish``
-    is called with the staging folder once every file is staged (tests use it
-    to stop a run at that point).
+    written to the staging folder; the switch from the previous set to this
+    one is a single rename, and outputs of the previous set that this one no
+    longer makes are removed (see :func:`mapper.publish.files.publish_files`).
+    ``before_publish`` is called with the staging folder once every file is
+    staged (tests use it to stop a run at that point).
     """
     from .publish.files import publish_files
 
