@@ -250,7 +250,7 @@ def _publish_lock(dest: Path, state: Path, wait: float) -> Iterator[bool]:
         log.warning("no file locking on this system: do not run two builds into %s at once", dest)
         yield False
         return
-    fd = os.open(state / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(state / LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
         deadline = None
         locked = True
@@ -410,6 +410,8 @@ def publish_files(
     seconds = _wait_seconds(wait)
     try:
         state = dest / STATE
+        if state.is_symlink() or (os.path.lexists(state) and not state.is_dir()):
+            raise PublishError(f"{state} is a link or a file, not the tool's own folder; remove it and run again")
         state.mkdir(parents=True, exist_ok=True)
         with _publish_lock(dest, state, seconds) as locked:
             clean_stale_staging(dest, locked=locked)
@@ -472,6 +474,9 @@ def _switch(dest: Path, state: Path, staged: Path, names: list[str], rels: dict[
         os.rename(state / CURRENT, kept)
         _symlink_over(kept.name, state / CURRENT, state)
     shown = _current_version(state)
+    if shown is not None and any(Path(base, n).is_symlink() for base, dirs, files in os.walk(shown) for n in dirs + files):
+        log.warning("%s holds links (not made by this tool); publishing from a fresh version", shown)
+        shown = None
     version = _next_version(state)
     os.rename(staged, version)
     _fsync_dir(state)
