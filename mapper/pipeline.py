@@ -21,7 +21,7 @@ import pandas as pd
 from . import __version__
 from ._io import csv_text
 from .config import Config
-from .errors import JoinError, MapperError
+from .errors import ConfigError, JoinError, MapperError
 from .join.companion_counts import mobile_counts, non_residential, takeup_counts
 from .join import (
     PEOPLE_COUNTS, Audit, aggregate_people, audited_merge, deprivation_counts, lsoa21_deprivation,
@@ -146,8 +146,21 @@ def _add_companions(cfg: Config, audit: Audit, frame, table: OfcomTable, coverag
 
 
 def _study_lads(cfg: Config) -> pd.DataFrame:
-    """The LAD -> region lookup rows of the study area's regions (read once per build)."""
-    return study_lads(cfg.inputs["lad_region_lookup"], cfg.regions)
+    """The LAD -> region lookup rows of the study area's regions (read once per build).
+
+    A region with no local authority in the lookup (a typo, or the Midlands files with another region's
+    code) stops the run here with one line, not later with an empty table.
+    """
+    lads = study_lads(cfg.inputs["lad_region_lookup"], cfg.regions)
+    missing = [r for r in cfg.regions if r not in set(lads["region_code"])]
+    if missing:
+        present = sorted(set(read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")["region_code"]))
+        raise ConfigError(
+            f"no local authority of region(s) {', '.join(missing)} is in {cfg.inputs['lad_region_lookup']} "
+            f"(it has {', '.join(present) or 'none'}); fix regions in config.yaml or point "
+            "inputs.lad_region_lookup at a lookup that covers them"
+        )
+    return lads
 
 
 def _lsoa_frame(cfg: Config, audit: Audit, lad_region: pd.DataFrame) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
