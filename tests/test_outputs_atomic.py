@@ -289,6 +289,24 @@ def test_output_names_must_stay_inside_the_folder(tmp_path):
     assert not (tmp_path / "escape.txt").exists()
 
 
+@pytest.mark.browser
+def test_a_published_map_opens_through_its_link_in_chromium(built):
+    """Users open ``outputs/<map>.html`` itself (a link into ``.mapper/current``), not the resolved path."""
+    from _browser import canvas_stats, start_driver, wait_drawn
+
+    link = built / "midlands_la_priority.html"
+    assert link.is_symlink() and not os.path.isabs(os.readlink(link))
+    driver = start_driver()
+    try:
+        driver.get(link.absolute().as_uri())
+        assert wait_drawn(driver)
+        stats = canvas_stats(driver)
+        assert stats and stats["painted"] / stats["sampled"] > 0.05, stats
+        assert driver.execute_script("return location.pathname") == link.absolute().as_posix()
+    finally:
+        driver.quit()
+
+
 # --- the CLI: read-only folder, full disk, a folder that is a file, a busy folder -------------------------
 
 
