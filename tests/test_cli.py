@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from _paths import DATA, LA_FILE, ROOT
 from test_bad_inputs import _check_config, run_cli
 
@@ -164,7 +163,7 @@ def test_outputs_dir_in_config_that_is_a_file(tmp_path):
     for command in (["build"], ["pack", "--area", "E07000142"]):
         code, _, stderr = run_cli(["--config", str(config), *command])
         line = one_error_line(code, stderr)
-        assert line.startswith(f"error: {outputs}") and "is a file, not a folder" in line, line
+        assert str(outputs) in line and "is a file, not a folder" in line, line  # config.py or publish says so
         assert "loading" not in stderr  # stopped before any work
 
 

@@ -29,8 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from conftest import ROOT
+from _paths import ROOT
 from test_bad_inputs import run_cli
 
 from mapper import pipeline
@@ -275,7 +274,7 @@ def test_stale_staging_of_a_dead_run_is_removed(tmp_path):
     for d in (dead, old_dead, old_live):
         (d / "new").mkdir(parents=True)
         (d / "new" / "audit.json").write_text("{}", "utf-8")
-    (out / STATE / f"staging-999999999-link").symlink_to("v1")
+    (out / STATE / "staging-999999999-link").symlink_to("v1")
     pipeline.write_outputs({"a.txt": b"a\n"}, out)
     assert not dead.exists() and not old_dead.exists() and old_live.exists()
     assert staging_dirs(out) == []
@@ -367,7 +366,7 @@ def test_full_disk_is_one_line_and_leaves_outputs_intact(tmp_path, monkeypatch, 
     monkeypatch.setattr(publish_files_module.os, "fsync", full)
     rc, stdout, stderr = run_cli(["build", "--outputs", str(out)])
     errors = [ln for ln in stderr.splitlines() if ln.startswith("error")]
-    assert rc == 2 and "Traceback" not in stderr
+    assert rc == 2 and "Traceback" not in stderr and "wrote" not in stdout
     assert errors == [f"error: disk full while writing {out}; free space and run again"]
     monkeypatch.undo()
     assert snapshot(out) == before and staging_dirs(out) == []
@@ -526,8 +525,8 @@ def two_builds(tmp_path_factory):
     """Two full builds in parallel, under different hash seeds, into two folders."""
     root = tmp_path_factory.mktemp("builds")
     procs = {seed: _build(root / f"seed{seed}", PYTHONHASHSEED=seed) for seed in ("1", "2")}
-    for seed, proc in procs.items():
-        out, err = proc.communicate(timeout=600)
+    for proc in procs.values():
+        _, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err
     return root / "seed1", root / "seed2"
 
