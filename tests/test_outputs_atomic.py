@@ -531,6 +531,7 @@ def two_builds(tmp_path_factory):
     return root / "seed1", root / "seed2"
 
 
+@pytest.mark.slow
 def test_two_builds_in_separate_processes_are_byte_identical(two_builds):
     a, b = two_builds
     sa, sb = snapshot(a), snapshot(b)
@@ -538,6 +539,7 @@ def test_two_builds_in_separate_processes_are_byte_identical(two_builds):
     assert sa == sb, [n for n in sa if sa[n] != sb[n]]
 
 
+@pytest.mark.slow
 def test_sigterm_or_sigkill_midway_leaves_outputs_unchanged(two_builds, tmp_path):
     base = two_builds[0]
     before = snapshot(base)
