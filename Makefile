@@ -73,7 +73,8 @@ inspect: $(STAMP) ## describe an Ofcom file: make inspect FILE=data/ofcom/laua/.
 	$(PY) -m mapper inspect --json "$(FILE)"
 
 clean: ## remove generated outputs (keeps outputs/README.md)
-	find outputs -type f -not -name README.md -delete
+	find outputs -mindepth 1 \( -type f -o -type l \) -not -name README.md -delete
+	find outputs -mindepth 1 -type d -empty -delete
 
 distclean: clean ## also remove .venv and caches
 	rm -rf $(VENV) .pytest_cache .hypothesis

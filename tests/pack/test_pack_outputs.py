@@ -58,7 +58,8 @@ def test_manifest_lists_inputs_config_and_every_output(cfg, frames, pack_dir):
     assert man["tool"]["version"]
     assert {i["file"]: i["sha256"] for i in man["inputs"]} == {s["file"]: s["sha256"] for s in frames.sources}
     assert all(i["licence"] and i["release"] and i["attribution"] for i in man["inputs"])
-    on_disk = sorted(p.relative_to(pack_dir).as_posix() for p in pack_dir.rglob("*") if p.is_file())
+    on_disk = sorted(p.relative_to(pack_dir).as_posix() for p in pack_dir.rglob("*")
+                     if p.is_file() and ".mapper" not in p.parts)  # .mapper: the publisher's own folder
     listed = sorted(o["file"] for o in man["outputs"])
     assert listed == [p for p in on_disk if p != "manifest.json"]
     for o in man["outputs"]:
@@ -75,8 +76,10 @@ def test_rerun_is_byte_identical(cfg, frames, pack_areas, pack_files, pack_dir, 
     differ = [name for name in again if again[name] != pack_files[name]]
     assert differ == []
     write_pack(again, tmp_path)
-    first = {p.relative_to(pack_dir).as_posix(): _sha(p) for p in pack_dir.rglob("*") if p.is_file()}
-    second = {p.relative_to(tmp_path).as_posix(): _sha(p) for p in tmp_path.rglob("*") if p.is_file()}
+    first = {p.relative_to(pack_dir).as_posix(): _sha(p) for p in pack_dir.rglob("*")
+             if p.is_file() and ".mapper" not in p.parts}
+    second = {p.relative_to(tmp_path).as_posix(): _sha(p) for p in tmp_path.rglob("*")
+              if p.is_file() and ".mapper" not in p.parts}
     assert first == second
 
 
