@@ -172,6 +172,10 @@ def _change(args) -> int:
                        ("residual_change_n", "change in the residual gap (no gigabit, no plan)")):
         if key in totals:
             print(f"  {label:45} {totals[key]:+,}")
+            if key == "premises_change_n":
+                print("  (Ofcom rebuilds its premises base every release: this is not new building)")
+    for key, why in (totals.get("not_compared") or {}).items():
+        print(f"  not compared: {key}: {why}")
     return 0
 
 

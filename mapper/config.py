@@ -17,10 +17,14 @@ Settings reference (key, default: meaning). Paths are relative to the config fil
 ``title``: "Midlands connectivity gap": title on maps, tables and documents.
 ``outputs_dir``: outputs: folder the build writes (created if missing; not the config's own folder, not an input folder).
 ``regions``: (required): ONS region codes of the study area, e.g. [E12000004, E12000005].
-``inputs``: (required): input files by name (see config.yaml; ``python -m mapper check`` validates each).
-``boundary_fields.la`` / ``.pcon`` / ``.lsoa``: (required): [CODE_FIELD, NAME_FIELD] of each boundary file.
+``study_area.name``: (the regions' names): what the study area is called in headlines, totals rows and texts.
+``study_area.file_prefix``: (from the name): start of every output file name, e.g. midlands_la_priority.html.
+``inputs``: (la_coverage, la_boundaries, lad_region_lookup, la_ruc required): input files by name (see config.yaml).
+``boundary_fields.la`` / ``.pcon`` / ``.pcon10`` / ``.lsoa``: (LAD24, PCON24, PCON21, LSOA21 fields): [CODE_FIELD, NAME_FIELD].
 ``score.indicators``: (required): indicator -> {weight (>= 0, finite), direction: need | reverse}.
+``score.ranking``: combined: what the headline rank answers: rate (deepest gap) | count (biggest gap) | combined.
 ``score.normalisation``: minmax: how shares are put on one scale: minmax | rank | zscore.
+``score.range_floor``: 0.05: minmax only, the smallest range of shares stretched to 0-1 (0-1 share units).
 ``score.tiers.scheme``: quantiles: quantiles | natural_breaks | fixed.
 ``score.tiers.k``: 5: number of tiers, 2-10 (tier 1 = highest priority).
 ``score.tiers.thresholds``: []: k-1 strictly increasing score cut-offs in 0-100 (scheme fixed only).
@@ -34,6 +38,7 @@ Settings reference (key, default: meaning). Paths are relative to the config fil
 ``diagnosis.infrastructure`` / ``diagnosis.inclusion``: (built-in sets): indicator -> weight of each sub-index.
 ``diagnosis.threshold``: 60: sub-index (0-100) at or above which need is high.
 ``diagnosis.route_threshold``: 80: percentile (0-100) at or above which a route flag is raised.
+``diagnosis.floors.<infrastructure|inclusion|mobile|business|takeup>.count`` / ``.share``: (see config.yaml): absolute floors.
 ``joins.max_unmatched``: 0: required keys that may go unmatched before a join stops the run.
 ``fetch.cache_dir``: data/cache: downloads, sidecars, extracted files and manifest.json.
 ``fetch.mirror``: null: base URL; every source is then fetched from <mirror>/<its mirror path>.
@@ -66,29 +71,54 @@ from ._io import MAX_CONFIG_BYTES, check_input_file
 from .errors import ConfigError, InputFileError
 
 NORMALISATIONS = ("minmax", "rank", "zscore")
+#: What the headline rank answers: the share (deepest gap), the count (biggest gap) or both.
+RANKINGS = ("rate", "count", "combined")
+#: Diagnosis parts with absolute floors, and the default (count, share) of each.
+FLOOR_DEFAULTS = {"infrastructure": (1000, 0.05), "inclusion": (5, 0.10), "mobile": (250, 0.01),
+                  "business": (250, 0.10), "takeup": (5000, 0.40)}
 TIER_SCHEMES = ("quantiles", "natural_breaks", "fixed")
 #: Reference frames: the set of areas an area is normalised, ranked and tiered against.
 FRAMES = ("study_area", "region", "group", "all")
-INPUT_KEYS = (
-    "la_coverage", "la_boundaries", "lad_region_lookup", "la_ruc",
-    "pcon_coverage", "pcon_boundaries", "pcon_rurality",
-    "lsoa_boundaries", "lsoa_lad_lookup", "lsoa11_lsoa21_lookup", "lsoa_ruc",
-    "imd", "imd_domains", "imd_population",
-)
-#: Inputs that may be left out (or set to null): their indicators are then not available.
+#: Inputs every run needs: the local-authority level.
+INPUT_KEYS = ("la_coverage", "la_boundaries", "lad_region_lookup", "la_ruc")
+#: Inputs that may be left out (or set to null): the level or the indicators they feed are then
+#: not built, and the audit says so. A level needs all the inputs of its group (see LEVEL_INPUTS).
 OPTIONAL_INPUT_KEYS = (
-    "la_coverage_residential", "pcon_coverage_residential", "la_mobile", "la_takeup",
-    "pcon_coverage_previous", "la_coverage_previous", "area_groups", "postcode_points",
+    # local authorities: companions, change, county lookup, national context
+    "la_coverage_residential", "la_mobile", "la_takeup", "la_coverage_previous", "area_groups",
+    "la_coverage_national", "la_takeup_national", "nations_fixed", "nations_mobile",
+    # constituencies, 2024 seats (the default constituency level)
+    "pcon_coverage", "pcon_boundaries", "pcon_region_lookup", "pcon_lsoa_lookup", "pcon_coverage_residential",
+    # constituencies, 2010-2024 seats (a second level, for change over time)
+    "pcon10_coverage", "pcon10_boundaries", "pcon10_rurality", "pcon10_coverage_residential", "pcon10_coverage_previous",
+    # LSOA 2021: boundaries, lookups, rural-urban class, deprivation (IoD 2025 and/or IoD 2019)
+    "lsoa_boundaries", "lsoa_lad_lookup", "lsoa_ruc", "imd2025",
+    "lsoa11_lsoa21_lookup", "imd", "imd_domains", "imd_population",
+    # points and places
+    "postcode_points", "places",
 )
+#: The inputs a level or indicator group needs together; with some but not all, the run stops and says which.
+LEVEL_INPUTS = {
+    "constituencies (2024 seats)": ("pcon_coverage", "pcon_boundaries"),
+    "constituencies (2010-2024 seats)": ("pcon10_coverage", "pcon10_boundaries"),
+    "LSOA 2021 base": ("lsoa_boundaries", "lsoa_lad_lookup", "lsoa_ruc"),
+    "IoD 2019 on LSOA 2021": ("lsoa11_lsoa21_lookup", "imd", "imd_domains", "imd_population"),
+}
+#: Boundary file fields when ``boundary_fields`` does not give them.
+DEFAULT_BOUNDARY_FIELDS = {"la": ("LAD24CD", "LAD24NM"), "pcon": ("PCON24CD", "PCON24NM"),
+                           "pcon10": ("PCON21CD", "PCON21NM"), "lsoa": ("LSOA21CD", "LSOA21NM")}
 #: The keys of every section (the schema); the module docstring documents each one.
 SCHEMA = {
-    "": ("title", "outputs_dir", "regions", "inputs", "boundary_fields", "score", "joins", "stability", "diagnosis",
-         "fetch", "map", "pack"),
-    "boundary_fields": ("la", "pcon", "lsoa"),
-    "score": ("indicators", "normalisation", "tiers", "min_premises", "frame"),
+    "": ("title", "outputs_dir", "regions", "study_area", "inputs", "boundary_fields", "score", "joins", "stability",
+         "diagnosis", "fetch", "map", "pack"),
+    "study_area": ("name", "file_prefix"),
+    "boundary_fields": ("la", "pcon", "pcon10", "lsoa"),
+    "score": ("indicators", "ranking", "normalisation", "range_floor", "tiers", "min_premises", "frame"),
     "score.tiers": ("scheme", "k", "thresholds"),
     "stability": ("draws", "seed", "weight_spread", "normalisations", "stable_share"),
-    "diagnosis": ("infrastructure", "inclusion", "threshold", "route_threshold"),
+    "diagnosis": ("infrastructure", "inclusion", "threshold", "route_threshold", "floors"),
+    "diagnosis.floors": ("infrastructure", "inclusion", "mobile", "business", "takeup"),
+    "diagnosis.floors.*": ("count", "share"),
     "joins": ("max_unmatched",),
     "fetch": ("cache_dir", "mirror", "timeout", "deadline", "retries", "page_size", "max_member_mb", "max_total_mb",
               "sources"),
@@ -125,6 +155,8 @@ class ScoreConfig:
     tiers: TierConfig = field(default_factory=TierConfig)
     min_premises: int = 50
     frame: str = "study_area"
+    ranking: str = "combined"
+    range_floor: float = 0.0             # minmax: smallest range of shares stretched to 0-1 (0 = plain min-max)
 
 
 @dataclass(frozen=True)
@@ -146,6 +178,8 @@ class DiagnosisConfig:
     inclusion: tuple[IndicatorChoice, ...] = ()
     threshold: float = 60.0              # sub-index (0-100) at or above this = high need
     route_threshold: float = 80.0        # percentile (0-100) for the mobile / business route flags
+    #: part -> (minimum count of the indicator's numerator, minimum share) for a flag or a "high need"
+    floors: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(FLOOR_DEFAULTS))
 
 
 @dataclass(frozen=True)
@@ -195,6 +229,14 @@ class PackSettings:
 
 
 @dataclass(frozen=True)
+class StudyArea:
+    """What the study area is called, and the start of every output file name."""
+
+    name: str = "Midlands"
+    file_prefix: str = "midlands"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     root: Path
@@ -211,6 +253,12 @@ class Config:
     fetch: FetchSettings | None = None
     map: MapOptions = field(default_factory=MapOptions)
     pack: PackSettings = field(default_factory=PackSettings)
+    study_area: StudyArea = field(default_factory=StudyArea)
+
+    def stem(self, level: str) -> str:
+        """Output file stem of a level: ``<file_prefix>_<level noun>_priority``."""
+        noun = {"la": "la", "pcon": "constituency", "pcon10": "constituency2010", "lsoa": "lsoa"}.get(level, level)
+        return f"{self.study_area.file_prefix}_{noun}_priority"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,6 +460,8 @@ def _score(sec: _Section, known: tuple[str, ...], inputs_raw: dict) -> ScoreConf
     if sum(c.weight for c in choices) <= 0:
         raise sec.fail("indicators", "every weight in 'score.indicators' is zero; give at least one a positive weight")
     norm = sec.choice("normalisation", "minmax", NORMALISATIONS)
+    ranking = sec.choice("ranking", "combined", RANKINGS)
+    range_floor = sec.number("range_floor", 0.0, lo=0, hi=1, what="a share from 0 to 1")
     tiers = sec.sub("tiers", SCHEMA["score.tiers"])
     scheme = tiers.choice("scheme", "quantiles", TIER_SCHEMES)
     k = tiers.integer("k", 5, lo=2, hi=10)
@@ -428,7 +478,7 @@ def _score(sec: _Section, known: tuple[str, ...], inputs_raw: dict) -> ScoreConf
     if frame == "group" and not inputs_raw.get("area_groups"):
         raise sec.fail("frame", "'score.frame: group' needs 'inputs.area_groups', a CSV of local authority code -> "
                                 "county or combined authority (columns LAD24CD, group_code, group_name)")
-    return ScoreConfig(choices, norm, TierConfig(scheme, k, thresholds), min_premises, frame)
+    return ScoreConfig(choices, norm, TierConfig(scheme, k, thresholds), min_premises, frame, ranking, range_floor)
 
 
 def _stability(sec: _Section) -> StabilityConfig:
@@ -452,7 +502,13 @@ def _diagnosis(sec: _Section, known: tuple[str, ...]) -> DiagnosisConfig:
             raise sec.fail(name, f"every weight in 'diagnosis.{name}' is zero; give at least one a positive weight")
     threshold = sec.number("threshold", d.threshold, lo=0, hi=100)
     route = sec.number("route_threshold", d.route_threshold, lo=0, hi=100)
-    return DiagnosisConfig(infra, incl, threshold, route)
+    floors_sec = sec.sub("floors", SCHEMA["diagnosis.floors"])
+    floors = {}
+    for part, (count, share) in FLOOR_DEFAULTS.items():
+        one = floors_sec.sub(part, SCHEMA["diagnosis.floors.*"])
+        floors[part] = (one.number("count", count, lo=0, hi=10_000_000, what="a number of premises or areas"),
+                        one.number("share", share, lo=0, hi=1, what="a share from 0 to 1"))
+    return DiagnosisConfig(infra, incl, threshold, route, floors)
 
 
 def _fetch(sec: _Section, root: Path) -> FetchSettings:
@@ -510,6 +566,31 @@ def _pack(sec: _Section) -> PackSettings:
     if not (isinstance(areas, list) and all(isinstance(a, (str, int)) and not isinstance(a, bool) for a in areas)):
         raise sec.fail("areas", "'pack.areas' must be a list of area codes or names, e.g. [E07000142, West Lindsey]")
     return PackSettings(tuple(str(a).strip() for a in areas), sec.integer("top", 5, lo=1, hi=100))
+
+
+#: Names of England's regions, for a study area's default name.
+REGION_NAMES = {
+    "E12000001": "North East", "E12000002": "North West", "E12000003": "Yorkshire and The Humber",
+    "E12000004": "East Midlands", "E12000005": "West Midlands", "E12000006": "East of England",
+    "E12000007": "London", "E12000008": "South East", "E12000009": "South West",
+}
+
+
+def _study_area(sec: _Section, regions: list[str]) -> StudyArea:
+    """``study_area.name`` / ``file_prefix``; by default the Midlands for its two regions, else the regions' names."""
+    if set(regions) == {"E12000004", "E12000005"}:
+        default = "Midlands"
+    else:
+        default = " and ".join(REGION_NAMES.get(r, r) for r in regions)
+    name = sec.text("name", default, what="a name such as Midlands")
+    if len(name) > 80:
+        raise sec.fail("name", "'study_area.name' must be at most 80 characters")
+    slug = "_".join("".join(ch if ch.isalnum() else " " for ch in name.lower()).split())
+    prefix = sec.text("file_prefix", slug or "study_area", what="a file-name prefix such as midlands")
+    if not all(ch.isalnum() or ch in "_-" for ch in prefix) or len(prefix) > 60:
+        raise sec.fail("file_prefix", f"'study_area.file_prefix' is {prefix!r}; use letters, digits, '-' and '_' only "
+                                      "(at most 60 characters)")
+    return StudyArea(name, prefix)
 
 
 def _outputs_dir(sec: _Section, root: Path, inputs: dict[str, Path]) -> Path:
@@ -577,10 +658,17 @@ def load_config(path: str | Path = "config.yaml", *, known_indicators: tuple[str
             raise inputs_sec.fail(key, f"'inputs.{key}' must be a file path, not {value!r}")
         inputs[key] = root / value
 
+    for group, keys in LEVEL_INPUTS.items():
+        given = [k for k in keys if k in inputs]
+        if given and len(given) < len(keys):
+            lacking = [k for k in keys if k not in inputs]
+            raise inputs_sec.fail(given[0], f"'inputs' has {', '.join(given)} but not {', '.join(lacking)}: the "
+                                            f"{group} need all of {', '.join(keys)}; add the missing ones or remove these")
+
     fields_sec = top.sub("boundary_fields", SCHEMA["boundary_fields"])
     boundary_fields = {}
-    for level in ("la", "pcon", "lsoa"):
-        pair = fields_sec.get(level)
+    for level, default in DEFAULT_BOUNDARY_FIELDS.items():
+        pair = fields_sec.get(level, list(default))
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) and p for p in pair)):
             raise fields_sec.fail(level, f"'boundary_fields.{level}' must be [CODE_FIELD, NAME_FIELD]")
         boundary_fields[level] = (pair[0], pair[1])
@@ -595,6 +683,7 @@ def load_config(path: str | Path = "config.yaml", *, known_indicators: tuple[str
     title = top.get("title", "Midlands connectivity gap")
     if not isinstance(title, str) or not title.strip() or len(title) > 200:
         raise top.fail("title", "'title' must be text of 1 to 200 characters")
+    study_area = _study_area(top.sub("study_area", SCHEMA["study_area"]), regions)
 
     score = _score(top.sub("score", SCHEMA["score"]), known_indicators, inputs_sec.raw)
     stability = _stability(top.sub("stability", SCHEMA["stability"]))
@@ -606,7 +695,7 @@ def load_config(path: str | Path = "config.yaml", *, known_indicators: tuple[str
         inputs=inputs, boundary_fields=boundary_fields, score=score, max_unmatched=max_unmatched,
         sha256=hashlib.sha256(raw_bytes).hexdigest(), stability=stability, diagnosis=diagnosis,
         fetch=_fetch(top.sub("fetch", SCHEMA["fetch"]), root), map=_map(top.sub("map", SCHEMA["map"])),
-        pack=_pack(top.sub("pack", SCHEMA["pack"])),
+        pack=_pack(top.sub("pack", SCHEMA["pack"])), study_area=study_area,
     )
 
 

@@ -20,6 +20,7 @@ SLOW = (
     "tests/test_security.py::test_inspect_on_a_special_file_is_one_line_exit_2",
     # whole builds of the real data (about 4 s each): the pipeline tests and the `check` cases of the corpus
     "tests/test_pipeline.py", "tests/test_change.py::test_pipeline_carries_change_columns",
+    "tests/test_change.py::test_every_pair_of_releases",
     "tests/test_security.py::test_a_formula_area_name", "tests/test_security.py::test_an_input_that_is_a_fifo",
     *(f"tests/test_bad_inputs.py::test_bad_input_via_cli[{p}" for p in ("la_", "lad_", "lsoa_", "pcon_")),
 )

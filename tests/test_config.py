@@ -38,7 +38,7 @@ def test_default_config_is_valid():
     (lambda d: d["score"]["tiers"].update(scheme="fixed", k=3, thresholds=[50, 10]), r"2 increasing score cut-offs"),
     (lambda d: d["inputs"].pop("la_coverage"), r"'inputs' is missing la_coverage"),
     (lambda d: d["score"].update(frame="regoin"), r"'score.frame' is 'regoin'.*did you mean 'region'"),
-    (lambda d: d["score"].update(frame="group"), r"needs 'inputs.area_groups'"),
+    (lambda d: (d["score"].update(frame="group"), d["inputs"].pop("area_groups")), r"needs 'inputs.area_groups'"),
     (lambda d: d["stability"].update(draws=-5), r"'stability.draws' is -5; it must be a whole number from 0 to 100,000"),
     (lambda d: d["stability"].update(weight_spread=1.5), r"'stability.weight_spread' is 1.5; it must be at least 0 and below 1"),
     (lambda d: d["stability"].update(normalisations=["log"]), r"'stability.normalisations' must be"),
@@ -141,7 +141,9 @@ def test_module_docstring_documents_every_key():
             dotted = f"{section}.{key}" if section else key
             if section == "fetch.sources.*":
                 assert f".{key}" in config.__doc__, key
+            elif section.startswith("diagnosis.floors"):
+                assert "diagnosis.floors" in config.__doc__, key
             elif dotted not in ("inputs", "boundary_fields", "score", "joins", "stability", "diagnosis", "fetch", "map",
-                                "pack", "fetch.sources", "score.tiers", "boundary_fields.la", "boundary_fields.pcon",
-                                "boundary_fields.lsoa"):
+                                "pack", "study_area", "fetch.sources", "score.tiers", "boundary_fields.la",
+                                "boundary_fields.pcon", "boundary_fields.pcon10", "boundary_fields.lsoa", "diagnosis.floors"):
                 assert dotted in documented, f"{dotted} is not in the settings reference"

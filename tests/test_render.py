@@ -40,6 +40,7 @@ def tiny_level(cfg, *, evil: bool = False, n: int = 6, lead_columns: bool = True
             "lad_name": f"District {i // 2}", "premises": prem, "gigabit_n": prem - 50 * (i + 1),
             "below_uso_n": 5 * i, "unable_30_n": 20 * i, "full_fibre_n": prem - 80 * (i + 1),
             "population": 2000 + 10 * i, "deprived_population": 100 * (i % 3),
+            "imd2025_lsoas": 10, "deprived_lsoas_n": i % 3,
             "nonres_premises": 100, "nonres_gigabit_n": 90 - 10 * i,
             "geometry": box(-0.6 + 0.1 * (i % 3), 53.2 + 0.1 * (i // 3), -0.5 + 0.1 * (i % 3), 53.3 + 0.1 * (i // 3)),
         })

@@ -41,7 +41,7 @@ import pandas as pd
 import yaml
 
 from ..errors import SchemaError, ValueProblem
-from .csvfile import header_key, read_rows
+from .csvfile import first_line, header_key, read_rows
 from .notices import notice
 from .values import parse_numeric, text_problems, thousands_cells
 
@@ -227,6 +227,11 @@ def _load_fixed_or_takeup(path: Path, raw: pd.DataFrame, header: list[str], meta
             "counts cannot be aggregated without the premises total: restore the column from the original Ofcom file"
         )
     _check_renamed_measures(path, mapped, unmapped)
+    for measure, target in (aliases().get("release_overrides", {}).get(meta.get("release") or "", {}) or {}).items():
+        for kind in ("pct", "n"):
+            if f"{measure}_{kind}" in mapped:
+                mapped[f"{target}_{kind}"] = mapped.pop(f"{measure}_{kind}")
+        meta.setdefault("release_overrides", {})[measure] = target
 
     suppressed: dict[str, int] = {}
     thousands: dict[str, int] = {}
@@ -293,13 +298,18 @@ def _check_renamed_measures(path: Path, mapped: dict[str, str], unmapped: list[s
         )
 
 
+#: More premises than any area of the UK could hold (the whole UK has about 32 million): a broken cell.
+MAX_AREA_PREMISES = 50_000_000
+
+
 def _check_values(path: Path, df: pd.DataFrame, count_cols: list[str], pct_cols: list[str], mapped: dict[str, str]) -> None:
     problems: list[str] = []
-
-    def first_line(mask: pd.Series) -> int:
-        return int(np.flatnonzero(mask.to_numpy())[0]) + 2
-
     for c in count_cols:
+        huge = df[c] > MAX_AREA_PREMISES
+        if huge.any():
+            problems.append(f"line {first_line(huge)}, column '{mapped[c]}': {df[c][huge].iloc[0]:,.0f} premises is more "
+                            f"than any area can hold (the UK has about 32 million)")
+            continue
         neg = df[c] < 0
         if neg.any():
             problems.append(f"line {first_line(neg)}, column '{mapped[c]}': negative count")

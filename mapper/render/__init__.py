@@ -42,8 +42,12 @@ def _headline(level) -> str:
     mid = tot.iloc[-1]
     if "no_gigabit_num" not in tot:
         return f"{count(mid.get('premises'))} premises." if "premises" in tot else ""
-    text = (f"{mid['area']}: {count(mid['no_gigabit_num'])} of {count(mid['no_gigabit_den'])} "
+    release = getattr(level, "release_text", None)
+    where = f"{mid['area']}, {level.title.lower()}" + (f" ({release})" if release else "")
+    text = (f"{where}: {count(mid['no_gigabit_num'])} of {count(mid['no_gigabit_den'])} "
             f"premises ({percent(mid['no_gigabit_share'])}) cannot get gigabit-capable broadband.")
+    if getattr(level, "older_note", None):
+        text += f" {level.older_note}."
     if "nonres_no_gigabit_num" in tot:
         nr_num, nr_den = float(mid["nonres_no_gigabit_num"]), float(mid["nonres_no_gigabit_den"])
         res_num, res_den = float(mid["no_gigabit_num"]) - nr_num, float(mid["premises"]) - nr_den

@@ -30,14 +30,31 @@ import numpy as np
 import pandas as pd
 
 from ..config import ScoreConfig, StabilityConfig
-from .composite import normalise_matrix
+from .composite import count_shares, normalise_matrix
 
 COLUMNS = ("rank_median", "rank_p05", "rank_p95", "top_tier_share", "tier_agreement", "stability")
 
 
+def _ranks_of(scores: np.ndarray) -> np.ndarray:
+    """Ranks 1..n within each row of a (draws x areas) score array, highest score first (ties by area order)."""
+    draws, n = scores.shape
+    order = np.argsort(-scores, axis=1, kind="stable")
+    ranks = np.empty((draws, n), dtype="int32")
+    np.put_along_axis(ranks, order, np.arange(1, n + 1, dtype="int32")[None, :].repeat(draws, axis=0), axis=1)
+    return ranks
+
+
 def draw_ranks(shares: np.ndarray, weights: np.ndarray, reverse: np.ndarray, stab: StabilityConfig,
-               rng: np.random.Generator) -> np.ndarray:
-    """Ranks (1 = highest need) of every area in every draw: an (areas x draws) int32 array."""
+               rng: np.random.Generator, *, counts: np.ndarray | None = None, ranking: str = "rate",
+               floor: float = 0.0) -> np.ndarray:
+    """Ranks (1 = highest need) of every area in every draw: an (areas x draws) int32 array.
+
+    ``ranking`` is the published question: ``rate`` scores the normalised ``shares`` (the
+    normalisation drawn at random; ``floor`` as in the published min-max), ``count`` scores
+    ``counts`` (each area's share of the frame's total of each indicator, see
+    :func:`mapper.score.composite.count_shares`), ``combined`` ranks each draw on the mean of
+    the area's percentile positions on both. The weights vary in every draw either way.
+    """
     n, k = shares.shape
     draws = stab.draws
     factors = rng.uniform(1.0 - stab.weight_spread, 1.0 + stab.weight_spread, size=(draws, k))
@@ -45,18 +62,21 @@ def draw_ranks(shares: np.ndarray, weights: np.ndarray, reverse: np.ndarray, sta
     total = w.sum(axis=1, keepdims=True)
     w = w / np.where(total > 0, total, 1.0)
     method_of_draw = rng.integers(0, len(stab.normalisations), size=draws)
-    scores = np.empty((draws, n), dtype="float64")
+    rate = np.empty((draws, n), dtype="float64")
     for m, method in enumerate(stab.normalisations):
-        z = normalise_matrix(shares, method)
+        z = normalise_matrix(shares, method, floor if method == "minmax" else 0.0)
         flip = 1.0 - z if method != "zscore" else -z
         z = np.where(reverse[None, :], flip, z)
         sel = method_of_draw == m
         if sel.any():
-            scores[sel] = w[sel] @ z.T
-    order = np.argsort(-scores, axis=1, kind="stable")
-    ranks = np.empty((draws, n), dtype="int32")
-    np.put_along_axis(ranks, order, np.arange(1, n + 1, dtype="int32")[None, :].repeat(draws, axis=0), axis=1)
-    return ranks.T
+            rate[sel] = w[sel] @ z.T
+    if ranking == "rate" or counts is None:
+        return _ranks_of(rate).T
+    count = w @ counts.T
+    if ranking == "count":
+        return _ranks_of(count).T
+    combined = (n + 1 - _ranks_of(rate)).astype("float64") + (n + 1 - _ranks_of(count))  # higher = more need on both
+    return _ranks_of(combined).T
 
 
 def summarise_ranks(ranks: np.ndarray, tiers: np.ndarray, k: int, stable_share: float) -> pd.DataFrame:
@@ -103,7 +123,9 @@ def rank_stability(scored: pd.DataFrame, score_cfg: ScoreConfig, stab: Stability
             idx = out.loc[idx].sort_values("code").index
         rng = np.random.default_rng([stab.seed, gi])
         shares = out.loc[idx, [f"{n}_share" for n in names]].to_numpy(dtype="float64")
-        ranks = draw_ranks(shares, weights, reverse, stab, rng)
+        counts = count_shares(out.loc[idx], score_cfg)
+        ranks = draw_ranks(shares, weights, reverse, stab, rng, counts=counts, ranking=score_cfg.ranking,
+                           floor=score_cfg.range_floor)
         summary = summarise_ranks(ranks, out.loc[idx, "tier"].to_numpy(), score_cfg.tiers.k, stab.stable_share)
         summary.index = idx
         for col in COLUMNS:

@@ -79,10 +79,13 @@ def test_2018_schema_from_documentation():
     d = t.data.set_index("code")
     assert d.loc["W07000041", "name"] == "Ynys Môn"
     # 'FTTP' is full fibre; 'unable meet USO' is below the USO; '(Count premises)' are counts
-    assert d.loc["E14000803", "full_fibre_n"] == 200 and d.loc["E14000803", "full_fibre_pct"] == 10
-    assert d.loc["E14000803", "below_uso_n"] == 80 and d.loc["E14000803", "below_uso_pct"] == 4
-    assert d.loc["E14000803", "fwa_sfbb_n"] == 400
+    assert d.loc["E14000799", "full_fibre_n"] == 200 and d.loc["E14000799", "full_fibre_pct"] == 10
+    assert d.loc["E14000799", "below_uso_n"] == 80 and d.loc["E14000799", "below_uso_pct"] == 4
+    assert d.loc["E14000799", "fwa_sfbb_n"] == 400
     assert "gigabit_n" not in d.columns
+    # 2018 'SFBB availability' is the 30-300 Mbit/s band (issue 14): read as that band, never as superfast-or-better
+    assert "sfbb_n" not in d.columns and d.loc["E14000799", "speed_30_300_n"] == 1600
+    assert t.meta["release_overrides"] == {"sfbb": "speed_30_300"}
 
 
 def test_2019_name_only_schema_from_documentation():

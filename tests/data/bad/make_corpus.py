@@ -204,7 +204,7 @@ def config_cases() -> None:
     text = text.replace("outputs_dir: outputs", "outputs_dir: ../../../outputs")
     cases = {
         "config_unknown_key.yaml": text.replace("\nregions:", "\ncolour_scheme: viridis\nregions:", 1),
-        "config_typo.yaml": text.replace("no_gigabit: {weight: 0.35}", "no_gigabit: {wieght: 0.35}", 1),
+        "config_typo.yaml": text.replace("no_gigabit: {weight: 0.45}", "no_gigabit: {wieght: 0.45}", 1),
         "config_weight_negative.yaml": text.replace("below_uso: {weight: 0.25}", "below_uso: {weight: -0.25}", 1),
         "config_weight_text.yaml": text.replace("unable_30: {weight: 0.20}", "unable_30: {weight: high}", 1),
         "config_weights_zero.yaml": re.sub(r"\{weight: [0-9.]+\}", "{weight: 0}", text),
