@@ -227,7 +227,7 @@ def _check_scored(scored: pd.DataFrame, label: str, cfg: Config) -> None:
     n = int(scored["score"].notna().sum())
     if n == 0:
         raise MapperError(f"{label}: no area could be scored (every area has a missing indicator or fewer than "
-                          f"score.min_premises = {cfg.score.min_premises} premises); check the inputs and score.indicators")
+                          f"score.min_premises = {cfg.score.min_premises:,} premises); check the inputs and score.indicators")
     tiers = set(scored.loc[scored["score"].notna(), "tier"])
     if n > 1 and len(tiers) == 1 and scored["score"].nunique() > 1:
         raise MapperError(f"{label}: every one of the {n} scored areas landed in tier {tiers.pop()}, so the tiers say "

@@ -204,3 +204,15 @@ def test_group_frame_ranks_within_each_county_or_combined_authority(cfg, tmp_pat
         assert g["rank"].min() == 1 and g["ranked_in_frame"].iloc[0] == g["score"].notna().sum()
         alone = score_areas(g.drop(columns=["score", "rank", "tier"]), c.score, class_col=None)  # the group on its own
         assert alone["score"].round(9).tolist() == g["score"].round(9).tolist()
+
+
+def test_no_area_scored_or_all_in_one_tier_stops_the_run(cfg):
+    """A ranking that says nothing is never published: no area scored, or every scored area in one tier."""
+    from mapper.errors import MapperError
+
+    with pytest.raises(MapperError, match=r"local authorities: no area could be scored .*min_premises = 1,000,000"):
+        build_frames(replace(cfg, score=replace(cfg.score, min_premises=1_000_000)))
+    one_tier = replace(cfg.score, tiers=replace(cfg.score.tiers, scheme="fixed", k=3, thresholds=(99.99, 99.999)),
+                       ranking="rate")
+    with pytest.raises(MapperError, match=r"every one of the 65 scored areas landed in tier 3, so the tiers say nothing"):
+        build_frames(replace(cfg, score=one_tier))

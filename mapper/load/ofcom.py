@@ -307,8 +307,10 @@ def _check_values(path: Path, df: pd.DataFrame, count_cols: list[str], pct_cols:
     for c in count_cols:
         huge = df[c] > MAX_AREA_PREMISES
         if huge.any():
-            problems.append(f"line {first_line(huge)}, column '{mapped[c]}': {df[c][huge].iloc[0]:,.0f} premises is more "
-                            f"than any area can hold (the UK has about 32 million)")
+            v = float(df[c][huge].iloc[0])
+            problems.append(f"line {first_line(huge)}, column '{mapped[c]}': {v:,.0f} premises" if v < 1e12 else
+                            f"line {first_line(huge)}, column '{mapped[c]}': {v:.3g} premises")
+            problems[-1] += " is more than any area can hold (the UK has about 32 million)"
             continue
         neg = df[c] < 0
         if neg.any():
