@@ -35,18 +35,23 @@ from .composite import count_shares, normalise_matrix
 COLUMNS = ("rank_median", "rank_p05", "rank_p95", "top_tier_share", "tier_agreement", "stability")
 
 
+#: Cells (draws x areas) scored at once: bounds the memory of the draws (about 8 bytes a cell per array),
+#: so 1,000 draws over 180,000 areas run in batches instead of one 1.4 GB score matrix.
+BATCH_CELLS = 4_000_000
+
+
 def _ranks_of(scores: np.ndarray) -> np.ndarray:
     """Ranks 1..n within each row of a (draws x areas) score array, highest score first (ties by area order)."""
     draws, n = scores.shape
     order = np.argsort(-scores, axis=1, kind="stable")
     ranks = np.empty((draws, n), dtype="int32")
-    np.put_along_axis(ranks, order, np.arange(1, n + 1, dtype="int32")[None, :].repeat(draws, axis=0), axis=1)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, n + 1, dtype="int32"), (draws, n)), axis=1)
     return ranks
 
 
 def draw_ranks(shares: np.ndarray, weights: np.ndarray, reverse: np.ndarray, stab: StabilityConfig,
                rng: np.random.Generator, *, counts: np.ndarray | None = None, ranking: str = "rate",
-               floor: float = 0.0) -> np.ndarray:
+               floor: float = 0.0, batch_cells: int = BATCH_CELLS) -> np.ndarray:
     """Ranks (1 = highest need) of every area in every draw: an (areas x draws) int32 array.
 
     ``ranking`` is the published question: ``rate`` scores the normalised ``shares`` (the
@@ -54,6 +59,10 @@ def draw_ranks(shares: np.ndarray, weights: np.ndarray, reverse: np.ndarray, sta
     ``counts`` (each area's share of the frame's total of each indicator, see
     :func:`mapper.score.composite.count_shares`), ``combined`` ranks each draw on the mean of
     the area's percentile positions on both. The weights vary in every draw either way.
+
+    Every random number is drawn first; the draws are then scored in batches of about
+    ``batch_cells`` cells, so the result does not depend on the batch size and memory stays
+    near the size of the returned rank array.
     """
     n, k = shares.shape
     draws = stab.draws
@@ -62,35 +71,53 @@ def draw_ranks(shares: np.ndarray, weights: np.ndarray, reverse: np.ndarray, sta
     total = w.sum(axis=1, keepdims=True)
     w = w / np.where(total > 0, total, 1.0)
     method_of_draw = rng.integers(0, len(stab.normalisations), size=draws)
-    rate = np.empty((draws, n), dtype="float64")
-    for m, method in enumerate(stab.normalisations):
+    z_of = []
+    for method in stab.normalisations:
         z = normalise_matrix(shares, method, floor if method == "minmax" else 0.0)
         flip = 1.0 - z if method != "zscore" else -z
-        z = np.where(reverse[None, :], flip, z)
-        sel = method_of_draw == m
-        if sel.any():
-            rate[sel] = w[sel] @ z.T
-    if ranking == "rate" or counts is None:
-        return _ranks_of(rate).T
-    count = w @ counts.T
-    if ranking == "count":
-        return _ranks_of(count).T
-    combined = (n + 1 - _ranks_of(rate)).astype("float64") + (n + 1 - _ranks_of(count))  # higher = more need on both
-    return _ranks_of(combined).T
+        z_of.append(np.where(reverse[None, :], flip, z))
+    out = np.empty((n, draws), dtype="int32")
+    step = max(1, batch_cells // max(n, 1))
+    for start in range(0, draws, step):
+        stop = min(draws, start + step)
+        wb, mb = w[start:stop], method_of_draw[start:stop]
+        rate = np.empty((stop - start, n), dtype="float64")
+        for m, z in enumerate(z_of):
+            sel = mb == m
+            if sel.any():
+                rate[sel] = wb[sel] @ z.T
+        if ranking == "rate" or counts is None:
+            ranks = _ranks_of(rate)
+        else:
+            count = wb @ counts.T
+            if ranking == "count":
+                ranks = _ranks_of(count)
+            else:  # combined: higher = more need on both
+                ranks = _ranks_of((n + 1 - _ranks_of(rate)).astype("float64") + (n + 1 - _ranks_of(count)))
+        out[:, start:stop] = ranks.T
+    return out
 
 
-def summarise_ranks(ranks: np.ndarray, tiers: np.ndarray, k: int, stable_share: float) -> pd.DataFrame:
-    """Per-area summary of an (areas x draws) rank array, given the published tiers (1..k)."""
+def summarise_ranks(ranks: np.ndarray, tiers: np.ndarray, k: int, stable_share: float,
+                    chunk_cells: int = BATCH_CELLS) -> pd.DataFrame:
+    """Per-area summary of an (areas x draws) rank array, given the published tiers (1..k); in row chunks."""
     counts = np.array([(tiers == t).sum() for t in range(1, k + 1)])
     bounds = np.cumsum(counts)
-    draw_tiers = np.searchsorted(bounds, ranks, side="left") + 1
-    p05, p50, p95 = np.percentile(ranks, [5, 50, 95], axis=1)
-    agreement = (draw_tiers == tiers[:, None]).mean(axis=1)
+    n, draws = ranks.shape
+    p05, p50, p95 = (np.empty(n) for _ in range(3))
+    top, agreement = np.empty(n), np.empty(n)
+    step = max(1, chunk_cells // max(draws, 1))
+    for start in range(0, n, step):
+        part = ranks[start:start + step]
+        draw_tiers = np.searchsorted(bounds, part, side="left") + 1
+        p05[start:start + step], p50[start:start + step], p95[start:start + step] = np.percentile(part, [5, 50, 95], axis=1)
+        agreement[start:start + step] = (draw_tiers == tiers[start:start + step, None]).mean(axis=1)
+        top[start:start + step] = (draw_tiers == 1).mean(axis=1)
     return pd.DataFrame({
         "rank_median": p50,
         "rank_p05": np.floor(p05).astype("int64"),
         "rank_p95": np.ceil(p95).astype("int64"),
-        "top_tier_share": (draw_tiers == 1).mean(axis=1),
+        "top_tier_share": top,
         "tier_agreement": agreement,
         "stability": np.where(agreement >= stable_share, "stable", "volatile"),
     })
