@@ -2,9 +2,9 @@
 
 :func:`build_frames` returns the scored local-authority and constituency
 frames plus the audit, without writing anything; :func:`build` renders every
-output in memory, then writes them into ``outputs/`` in one step (each file
-via a temporary file and an atomic rename), so a failed run leaves the
-previous outputs as they were.
+output in memory, then publishes them into ``outputs/`` as one set that
+switches in one step (:mod:`mapper.publish.files`), so a failed or killed run
+leaves the previous outputs as they were.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pandas as pd
 from . import __version__
 from ._io import csv_text
 from .config import Config
-from .errors import JoinError, MapperError
+from .errors import ConfigError, JoinError, MapperError
 from .join.companion_counts import mobile_counts, non_residential, takeup_counts
 from .join import (
     PEOPLE_COUNTS, Audit, aggregate_people, audited_merge, deprivation_counts, lsoa21_deprivation,
@@ -146,8 +146,21 @@ def _add_companions(cfg: Config, audit: Audit, frame, table: OfcomTable, coverag
 
 
 def _study_lads(cfg: Config) -> pd.DataFrame:
-    """The LAD -> region lookup rows of the study area's regions (read once per build)."""
-    return study_lads(cfg.inputs["lad_region_lookup"], cfg.regions)
+    """The LAD -> region lookup rows of the study area's regions (read once per build).
+
+    A region with no local authority in the lookup (a typo, or the Midlands files with another region's
+    code) stops the run here with one line, not later with an empty table.
+    """
+    lads = study_lads(cfg.inputs["lad_region_lookup"], cfg.regions)
+    missing = [r for r in cfg.regions if r not in set(lads["region_code"])]
+    if missing:
+        present = sorted(set(read_table(cfg.inputs["lad_region_lookup"], "lad_region", key="lad_code")["region_code"]))
+        raise ConfigError(
+            f"no local authority of region(s) {', '.join(missing)} is in {cfg.inputs['lad_region_lookup']} "
+            f"(it has {', '.join(present) or 'none'}); fix regions in config.yaml or point "
+            "inputs.lad_region_lookup at a lookup that covers them"
+        )
+    return lads
 
 
 def _lsoa_frame(cfg: Config, audit: Audit, lad_region: pd.DataFrame) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
@@ -462,13 +475,14 @@ def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
 
 def write_outputs(files: dict[str, bytes], outputs_dir: Path, *,
                   before_publish: Callable[[Path], None] | None = None) -> list[Path]:
-    """Publish every output as one set: staged and fsynced beside ``outputs_dir``, then moved in.
+    """Publish every output as one set: staged and fsynced inside ``outputs_dir/.mapper``, then switched in one step.
 
     Nothing in ``outputs_dir`` changes unless every file was rendered and
-    written to the staging folder; a failure while moving puts the old files
-    back (see :func:`mapper.publish.files.publish_files`). ``before_publish``
-    is called with the staging folder once every file is staged (tests use it
-    to stop a run at that point).
+    written to the staging folder; the switch from the previous set to this
+    one is a single rename, and outputs of the previous set that this one no
+    longer makes are removed (see :func:`mapper.publish.files.publish_files`).
+    ``before_publish`` is called with the staging folder once every file is
+    staged (tests use it to stop a run at that point).
     """
     from .publish.files import publish_files
 

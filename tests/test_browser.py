@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
+from mapper.config import override
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -228,7 +230,7 @@ def test_split_level_overview_links_to_group_maps(driver, cfg, tmp_path):
     from _browser import canvas_stats, console_errors, wait_drawn
     from mapper.render import render_level
 
-    small = replace(cfg, sections={**cfg.sections, "map": {"split_above": 4}})
+    small = override(cfg, map={"split_above": 4})
     for name, data in render_level(tiny_level(small), small, None, "big").items():
         (tmp_path / name).write_bytes(data)
     driver.get_log("browser")
@@ -249,7 +251,7 @@ def test_basemap_on_and_offline_still_draws_the_areas(driver, cfg, frames, tmp_p
     from _browser import canvas_stats, console_errors, requested_urls, wait_drawn
     from mapper.render import render_level
 
-    tiles = replace(cfg, sections={**cfg.sections, "map": {**cfg.sections.get("map", {}), "basemap": True}})
+    tiles = replace(cfg, map=replace(cfg.map, basemap=True))
     page = tmp_path / "basemap.html"
     page.write_bytes(render_level(frames.la, tiles, frames, "basemap")["basemap.html"])
     driver.get_log("performance")

@@ -20,7 +20,8 @@ from shapely.geometry import box
 
 from mapper.errors import ConfigError
 from mapper.pipeline import Level
-from mapper.render import map_options, render_level
+from mapper.config import override
+from mapper.render import render_level
 from mapper.render.data import DIAGNOSES
 from mapper.render.page import script_json
 from mapper.score import available_indicators, compute_indicators, score_areas
@@ -168,7 +169,7 @@ def test_rendering_is_deterministic(cfg):
 
 
 def test_large_level_is_split_per_group_with_an_overview(cfg):
-    small = replace(cfg, sections={**cfg.sections, "map": {"split_above": 4}})
+    small = override(cfg, map={"split_above": 4})
     files = render_level(tiny_level(small), small, None, "big")
     assert sorted(files) == ["big.html", "big_L0.html", "big_L0_table.html", "big_L1.html", "big_L1_table.html",
                              "big_L2.html", "big_L2_table.html", "big_table.html"]
@@ -183,7 +184,7 @@ def test_large_level_is_split_per_group_with_an_overview(cfg):
 
 
 def test_split_needs_the_group_column(cfg):
-    small = replace(cfg, sections={**cfg.sections, "map": {"split_above": 4, "split_by": "county_code"}})
+    small = override(cfg, map={"split_above": 4, "split_by": "county_code"})
     with pytest.raises(ConfigError, match="map.split_by is 'county_code'.*lad_code"):
         render_level(tiny_level(small), small, None, "big")
 
@@ -192,12 +193,12 @@ def test_split_needs_the_group_column(cfg):
     ({"simplfy_tolerance_m": 10}, "unknown key 'map.simplfy_tolerance_m'; did you mean 'simplify_tolerance_m'"),
     ({"split_above": "many"}, "'map.split_above' must be a whole number"),
     ({"basemap": "yes"}, "'map.basemap' must be true or false"),
-    ({"simplify_tolerance_m": -5}, "from 0 to 5000"),
+    ({"simplify_tolerance_m": -5}, "'map.simplify_tolerance_m' is -5; it must be at least 0 and at most 5000"),
     ("nope", "'map' must be a mapping"),
 ])
-def test_map_section_is_validated(section, message):
+def test_map_section_is_validated(cfg, section, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
-        map_options(SimpleNamespace(sections={"map": section}))
+        override(cfg, map=section)
 
 
 def test_real_la_map_has_the_new_indicator_views(built):
@@ -216,7 +217,7 @@ def test_real_la_map_has_the_new_indicator_views(built):
 def test_basemap_is_off_by_default_and_optional(cfg):
     plain = render_level(tiny_level(cfg), cfg, None, "b")["b.html"].decode()
     assert "tile.openstreetmap.org" not in plain and "L.tileLayer" not in plain
-    with_tiles = replace(cfg, sections={**cfg.sections, "map": {"basemap": True}})
+    with_tiles = override(cfg, map={"basemap": True})
     page = render_level(tiny_level(with_tiles), with_tiles, None, "b")["b.html"].decode()
     assert "L.tileLayer" in page and "tile.openstreetmap.org" in page
 

@@ -59,7 +59,7 @@ def attributions(records: list[dict], registry: dict) -> list[str]:
         if key:
             years.setdefault(key, set()).update({r["year"]} if r.get("year") else set())
     lines = []
-    order = ["ofcom", "ons", "mhclg", "mysociety"]
+    order = ["ofcom", "ons", "mhclg", "mhclg2025", "mysociety", "geonames"]
     for key in sorted(years, key=lambda k: (order.index(k) if k in order else len(order), k)):
         template = registry.get("attribution_lines", {}).get(key)
         if template:

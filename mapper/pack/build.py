@@ -1,8 +1,8 @@
 """Assemble the bid evidence pack from the frames the maps were built from.
 
 :func:`render_pack` returns every file's bytes (nothing written);
-:func:`write_pack` publishes them as one set and removes files that the
-previous pack listed in its manifest but this one no longer makes.
+:func:`write_pack` publishes them as one set (switched in one step) and removes files
+that the previous pack made but this one no longer makes.
 
 Layout of ``outputs/pack/``::
 
@@ -32,10 +32,9 @@ import pandas as pd
 
 from .. import __version__
 from ..load.provenance import attributions, load_registry
-from ..publish.files import contained_path, publish_files
+from ..publish.files import publish_files
 from . import annex, documents, maps, narrative, workbook
 from .areas import Area, resolve_areas, top_areas
-from .settings import pack_settings
 from .stable import normalise_zip, release_datetime, stamp_geopackage
 from .tables import (area_facts, class_totals, data_release, level_noun, level_release, midlands_facts, month_text,
                      pack_table, release_text)
@@ -122,9 +121,8 @@ def _sha(data: bytes) -> str:
 
 def pack_areas(cfg, frames, area_args: list[str] | None) -> list[Area]:
     """``--area`` values if given, else ``pack.areas`` from config, else the top-N priority LAs."""
-    settings = pack_settings(cfg)
-    queries = list(area_args or []) or list(settings.areas)
-    return resolve_areas(frames, queries) if queries else top_areas(frames, settings.top)
+    queries = list(area_args or []) or list(cfg.pack.areas)
+    return resolve_areas(frames, queries) if queries else top_areas(frames, cfg.pack.top)
 
 
 def release_line(cfg, frames, level) -> str:
@@ -285,24 +283,25 @@ def manifest(cfg, frames, registry: dict, areas: list[Area], files: dict[str, by
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_pack(files: dict[str, bytes], out_dir: Path) -> list[Path]:
-    """Publish the pack as one set; drop files the previous manifest listed that this pack does not make."""
-    out_dir = Path(out_dir)
-    previous: list[str] = []
+def _manifest_outputs(out_dir: Path) -> list[str]:
+    """The outputs a pack's own ``manifest.json`` in ``out_dir`` lists (none if there is no such manifest)."""
     try:
-        old = json.loads((out_dir / MANIFEST).read_text("utf-8"))
+        old = json.loads((Path(out_dir) / MANIFEST).read_text("utf-8"))
         if old.get("tool", {}).get("name") == "midlands-connectivity-mapper":  # only a pack's own manifest
-            previous = [o["file"] for o in old.get("outputs", [])]
+            return [o["file"] for o in old.get("outputs", []) if isinstance(o["file"], str)]
     except (OSError, ValueError, AttributeError, TypeError, KeyError):
-        previous = []
-    paths = publish_files(files, out_dir)
-    for name in previous:  # names from a file on disk: delete only what provably lies inside the pack folder
-        if name in files:
-            continue
-        target = contained_path(out_dir, name)
-        if target is not None and target.is_file():
-            target.unlink(missing_ok=True)
-    return sorted(paths)
+        pass
+    return []
+
+
+def write_pack(files: dict[str, bytes], out_dir: Path) -> list[Path]:
+    """Publish the pack as one set (see :func:`mapper.publish.files.publish_files`): it switches in one step,
+    and files of the previous pack that this one does not make are removed.
+
+    The previous manifest's list of outputs is passed on for packs written by releases that published plain
+    files; names from that file on disk are deleted only when they provably lie inside the pack folder.
+    """
+    return sorted(publish_files(files, Path(out_dir), previous_names=_manifest_outputs))
 
 
 def build_pack(cfg, frames, area_args: list[str] | None = None, out_dir: Path | None = None,

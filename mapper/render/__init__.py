@@ -26,11 +26,11 @@ from ..formatting import count, percent, percent_of
 from .geometry import simplify_coverage
 from ..score import INDICATORS, Indicator
 from .data import (CHANGE_COLUMNS, NO_DATA, area_properties, area_table, build_views, estimate_label, tier_colours)
-from .options import MapOptions, map_options
+from ..config import MapOptions
 from .page import SHORT_ATTRIBUTION, SHORT_ATTRIBUTION_NO_OFCOM, build_page, leaflet_assets
 from .table import table_page
 
-__all__ = ["render_level", "render_map", "map_options", "MapOptions", "leaflet_assets", "tier_colours"]
+__all__ = ["render_level", "render_map", "MapOptions", "leaflet_assets", "tier_colours"]
 
 IMD_RELEASE = "IoD 2019 (population mid-2015)"
 
@@ -143,7 +143,7 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
     """
     from .. import __version__
 
-    opts = options or map_options(cfg)
+    opts = options or cfg.map
     registry = indicators or INDICATORS
     stem = stem or f"midlands_{level.key}_priority"
     table, names = area_table(level, indicators)

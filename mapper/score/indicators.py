@@ -10,11 +10,12 @@ return a new one; they never change their input.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import ConfigError
+
+if TYPE_CHECKING:  # pandas is imported where frames are made, not here: the registry stays light
+    import pandas as pd
 
 @dataclass(frozen=True)
 class Indicator:
@@ -159,6 +160,7 @@ def compute_indicators(frame: pd.DataFrame, names: list[str] | tuple[str, ...], 
     ``registry`` defaults to :data:`INDICATORS`; ``make bench`` passes an
     extended mapping to score measures that are not part of the product.
 
+    >>> import pandas as pd
     >>> df = pd.DataFrame({"premises": [100, 50], "gigabit_n": [80, 50]})
     >>> compute_indicators(df, ["no_gigabit"])["no_gigabit_share"].tolist()
     [0.2, 0.0]
@@ -190,6 +192,8 @@ def totals(frame: pd.DataFrame, count_cols: list[str], *, by: str | None, label:
     Returns one row per group plus a final ``label`` row for the whole frame.
     Shares are never averaged: ``<ind>_share = sum(<ind>_num) / sum(<ind>_den)``.
     """
+    import pandas as pd
+
     pieces = []
     if by is not None:
         grouped = frame.groupby(by, sort=True)[count_cols].sum(min_count=1).reset_index().rename(columns={by: "area"})

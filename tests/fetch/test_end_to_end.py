@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from mapper.config import override
+
 import pandas as pd
 import pytest
 from werkzeug import Response
@@ -61,7 +63,7 @@ def built(cfg, tmp_path_factory, make_httpserver):
     fetch = {"cache_dir": str(tmp_path / "cache"), "mirror": httpserver.url_for("/").rstrip("/"), "sources": {
         "lad_region": off, "lsoa_boundaries": off, "lsoa_ruc": off, "bduk_west_midlands": off, "ofcom_pcon": off,
         "ofcom_laua": off, "ofcom_postcode": off, "oa_lsoa_lookup": {"where": "1=1"}}}
-    c = replace(cfg, sections={**cfg.sections, "fetch": fetch}, outputs_dir=tmp_path / "outputs")
+    c = replace(override(cfg, fetch=fetch), outputs_dir=tmp_path / "outputs")
     fetch_all(c, sleep=Sleeps(), log=lambda line: None)
     frames = build_frames(c)
     files = render_outputs(c, frames)

@@ -58,7 +58,8 @@ def test_manifest_lists_inputs_config_and_every_output(cfg, frames, pack_dir):
     assert man["tool"]["version"]
     assert {i["file"]: i["sha256"] for i in man["inputs"]} == {s["file"]: s["sha256"] for s in frames.sources}
     assert all(i["licence"] and i["release"] and i["attribution"] for i in man["inputs"])
-    on_disk = sorted(p.relative_to(pack_dir).as_posix() for p in pack_dir.rglob("*") if p.is_file())
+    on_disk = sorted(p.relative_to(pack_dir).as_posix() for p in pack_dir.rglob("*")
+                     if p.is_file() and ".mapper" not in p.parts)  # .mapper: the publisher's own folder
     listed = sorted(o["file"] for o in man["outputs"])
     assert listed == [p for p in on_disk if p != "manifest.json"]
     for o in man["outputs"]:
@@ -75,8 +76,10 @@ def test_rerun_is_byte_identical(cfg, frames, pack_areas, pack_files, pack_dir, 
     differ = [name for name in again if again[name] != pack_files[name]]
     assert differ == []
     write_pack(again, tmp_path)
-    first = {p.relative_to(pack_dir).as_posix(): _sha(p) for p in pack_dir.rglob("*") if p.is_file()}
-    second = {p.relative_to(tmp_path).as_posix(): _sha(p) for p in tmp_path.rglob("*") if p.is_file()}
+    first = {p.relative_to(pack_dir).as_posix(): _sha(p) for p in pack_dir.rglob("*")
+             if p.is_file() and ".mapper" not in p.parts}
+    second = {p.relative_to(tmp_path).as_posix(): _sha(p) for p in tmp_path.rglob("*")
+              if p.is_file() and ".mapper" not in p.parts}
     assert first == second
 
 
@@ -103,22 +106,23 @@ def test_area_resolution(frames):
 
 
 def test_default_areas_and_config_section(cfg, frames):
+    from mapper.config import override
     from mapper.errors import ConfigError
     from mapper.pack import pack_areas
 
-    top = pack_areas(replace(cfg, sections={}), frames, None)
+    top = pack_areas(override(cfg, pack={}), frames, None)
     ranked = frames.la.frame.sort_values(["rank", "code"])
     assert [a.code for a in top] == list(ranked["code"].head(5))
-    two = pack_areas(replace(cfg, sections={"pack": {"top": 2}}), frames, None)
+    two = pack_areas(override(cfg, pack={"top": 2}), frames, None)
     assert len(two) == 2
-    listed = pack_areas(replace(cfg, sections={"pack": {"areas": ["East Lindsey"]}}), frames, None)
+    listed = pack_areas(override(cfg, pack={"areas": ["East Lindsey"]}), frames, None)
     assert [a.name for a in listed] == ["East Lindsey"]
-    assert [a.code for a in pack_areas(replace(cfg, sections={"pack": {"areas": ["Bassetlaw"]}}), frames,
+    assert [a.code for a in pack_areas(override(cfg, pack={"areas": ["Bassetlaw"]}), frames,
                                        ["E07000142"])] == ["E07000142"]  # --area wins over config
     with pytest.raises(ConfigError, match="did you mean 'areas'"):
-        pack_areas(replace(cfg, sections={"pack": {"area": ["x"]}}), frames, None)
+        pack_areas(override(cfg, pack={"area": ["x"]}), frames, None)
     with pytest.raises(ConfigError, match="pack.top"):
-        pack_areas(replace(cfg, sections={"pack": {"top": 0}}), frames, None)
+        pack_areas(override(cfg, pack={"top": 0}), frames, None)
 
 
 def test_cli_bad_area_is_one_line_exit_2(tmp_path):
