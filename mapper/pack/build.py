@@ -126,9 +126,9 @@ def pack_areas(cfg, frames, area_args: list[str] | None) -> list[Area]:
 
 
 def release_line(cfg, frames, level) -> str:
-    """'Data: Ofcom Connected Nations fixed coverage, July 2025 (local authorities); ...' for map footers."""
-    return (f"Data: Ofcom Connected Nations fixed coverage, {release_text(_coverage_release(cfg, frames, level))} "
-            f"({level.title}); tiers from the composite priority score of this build.")
+    """'Data: Ofcom Connected Nations fixed coverage, July 2025; areas: Local authorities.' for map footers."""
+    return (f"Data: Ofcom Connected Nations fixed coverage, {release_text(_coverage_release(cfg, frames, level))}; "
+            f"areas: {level.title}.")
 
 
 def _attributions(level) -> list[str]:

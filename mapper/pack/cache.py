@@ -50,8 +50,8 @@ def _stat(path: Path) -> list:
 
 
 def _fetch_cache_dir(cfg) -> Path:
-    raw = (cfg.sections.get("fetch") or {}) if isinstance(cfg.sections.get("fetch"), dict) else {}
-    return Path(cfg.root) / str(raw.get("cache_dir", "data/cache"))
+    fetch = getattr(cfg, "fetch", None)
+    return Path(fetch.cache_dir) if fetch is not None else Path(cfg.root) / "data" / "cache"
 
 
 def inputs_key(cfg) -> str:

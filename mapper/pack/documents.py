@@ -238,8 +238,14 @@ def _table(doc, header, rows, *, font_pt: float = 8.5) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
+    from docx.shared import Cm
+
     table = doc.add_table(rows=1, cols=len(header))
     table.style = TABLE_STYLE
+    table.autofit = False
+    text_width = A4[0] - 2 * MARGIN_CM
+    first = min(6.0, text_width / 2) if len(header) > 3 else text_width / len(header)
+    widths = [first] + [(text_width - first) / max(1, len(header) - 1)] * (len(header) - 1)
     for j, (cell, text) in enumerate(zip(table.rows[0].cells, header)):
         cell.text = ""
         run = cell.paragraphs[0].add_run(str(text))
@@ -255,6 +261,9 @@ def _table(doc, header, rows, *, font_pt: float = 8.5) -> None:
                 run.font.size = Pt(font_pt)
             if j and re.fullmatch(r"[-+]?[\d,.]+%?|n/a", str(text).strip()):
                 p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = Cm(width)
 
 
 def _markdown(doc, text: str, *, base_level: int) -> None:

@@ -39,6 +39,7 @@ from matplotlib import patheffects  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
+from ..errors import MapperError  # noqa: E402
 from ..formatting import count, percent  # noqa: E402
 from ..score import INSUFFICIENT  # noqa: E402
 
@@ -63,7 +64,8 @@ FADED = 0.30
 COUNTY_EDGE = "#333333"
 PLACE_COLOUR = "#222222"
 GAP_CLASSES = 5
-PLACES_CREDIT = "Place names: GeoNames (geonames.org), CC BY 4.0."
+TIER_NOTE = " Tiers: composite priority score of this build (tier 1 = highest priority)."
+PLACES_FILE = "data/places/GeoNames_cities500_midlands.csv"
 
 
 def _font_folder() -> Path:
@@ -155,22 +157,10 @@ class MapContext:
 
 def _read_places(root: Path):
     """GeoNames places (name, population, point) for the Midlands, largest first, or None when not shipped."""
-    import geopandas as gpd
+    from ..load.places import read_places
 
-    try:
-        from ..load.places import read_places  # the load stage's reader, when present
-    except ImportError:
-        read_places = None
-    for path in (Path(root) / "data" / "places" / "GeoNames_cities500_midlands.csv",):
-        if not path.is_file():
-            continue
-        if read_places is not None:
-            return read_places(path).to_crs(BNG)
-        table = pd.read_csv(path, dtype={"name": str}, encoding="utf-8")
-        table = table.sort_values(["population", "name"], ascending=[False, True]).reset_index(drop=True)
-        pts = gpd.points_from_xy(table["longitude"], table["latitude"], crs="EPSG:4326")
-        return gpd.GeoDataFrame(table[["name", "population"]], geometry=pts, crs="EPSG:4326").to_crs(BNG)
-    return None
+    path = Path(root) / PLACES_FILE
+    return read_places(path).to_crs(BNG) if path.is_file() else None
 
 
 def _read_counties(root: Path, la_frame):
@@ -194,10 +184,12 @@ def map_context(cfg, frames) -> MapContext:
     ctx = MapContext()
     try:
         ctx.places = _read_places(cfg.root)
-    except (OSError, ValueError, KeyError) as exc:  # a context layer never stops the pack; say why it is missing
+    except MapperError as exc:  # a bad place file never stops the pack; the maps then show no place names
         ctx.notes.append(f"place names not shown: {exc}")
     if ctx.places is not None and len(ctx.places):
-        ctx.places_credit = PLACES_CREDIT
+        from ..load.places import GEONAMES_CREDIT
+
+        ctx.places_credit = GEONAMES_CREDIT + "."
     try:
         ctx.counties = _read_counties(cfg.root, frames.la.frame)
     except (OSError, ValueError, KeyError) as exc:
@@ -314,6 +306,7 @@ class Labeller:
         self.renderer = _renderer(fig)
         self.placed: list = []          # display-space boxes of placed labels and reserved areas
         self.labels: list = []          # (text, bbox) of placed labels, for the tests
+        self.names: set[str] = set()    # texts already on the map (a place is not labelled twice)
 
     def reserve(self, artist_or_bbox) -> None:
         bbox = artist_or_bbox if hasattr(artist_or_bbox, "overlaps") else artist_or_bbox.get_window_extent(self.renderer)
@@ -335,6 +328,7 @@ class Labeller:
             if inside and not any(pad.overlaps(p) for p in self.placed):
                 self.placed.append(pad)
                 self.labels.append((text, box))
+                self.names.add(text)
                 return True
             t.remove()
         return False
@@ -356,12 +350,13 @@ def _figure(title: str, subtitle: str):
     left, bottom, width, _ = MAP_BOX
     ax = fig.add_axes((left, bottom, width, top - bottom))
     ax.set_axis_off()
-    ax.set_aspect("equal")
+    ax.set_aspect("equal", adjustable="datalim")
     return fig, ax, top
 
 
-def _set_extent(ax, xmin, ymin, xmax, ymax, pad_frac=0.04) -> None:
-    """Fit the box into the axes' aspect, centred, with padding."""
+def _set_extent(ax, xmin, ymin, xmax, ymax, pad_frac=0.04, within=None) -> None:
+    """Fit the box into the axes' aspect, centred, with padding; then slide it to stay inside ``within``
+    (the study area's bounds) where it can, so an area on the edge is not drawn beside blank paper."""
     bbox = ax.get_position()
     aspect = (bbox.height * FIGSIZE[1]) / (bbox.width * FIGSIZE[0])
     w, h = (xmax - xmin) * (1 + 2 * pad_frac), (ymax - ymin) * (1 + 2 * pad_frac)
@@ -370,6 +365,17 @@ def _set_extent(ax, xmin, ymin, xmax, ymax, pad_frac=0.04) -> None:
     else:
         h = w * aspect
     cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    if within is not None:
+        wx0, wy0, wx1, wy1 = within
+        margin = max(w, h) * pad_frac / 2
+        for centre, half, lo, hi, axis in ((cx, w / 2, wx0 - margin, wx1 + margin, "x"),
+                                          (cy, h / 2, wy0 - margin, wy1 + margin, "y")):
+            if hi - lo > 2 * half:
+                centre = min(max(centre, lo + half), hi - half)
+            if axis == "x":
+                cx = centre
+            else:
+                cy = centre
     ax.set_xlim(cx - w / 2, cx + w / 2)
     ax.set_ylim(cy - h / 2, cy + h / 2)
 
@@ -406,6 +412,9 @@ def _footer(fig, lines: list[str]) -> None:
 
 
 def _legend(fig, handles, title: str, top: float) -> None:
+    room = (1.0 - PANEL_X - 0.015) * FIGSIZE[0] - 0.4   # inches beside the legend keys
+    for h in handles:
+        h.set_label(wrap_to_width(fig, h.get_label(), 6.6, room))
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(PANEL_X - 0.01, top), fontsize=6.6,
                title=title, title_fontsize=7.2, frameon=False, alignment="left", handlelength=1.6,
                borderaxespad=0.0, labelspacing=0.55)
@@ -436,23 +445,34 @@ def _draw_counties(ax, ctx: MapContext) -> bool:
     return True
 
 
-def _places_in_view(ctx: MapContext, ax, limit: int):
+def _places_within(ctx: MapContext, ax, shapes=None):
+    """Places inside the view (and inside ``shapes`` when given), largest first."""
     if ctx.places is None:
         return []
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     p = ctx.places
-    inside = p[(p.geometry.x > x0) & (p.geometry.x < x1) & (p.geometry.y > y0) & (p.geometry.y < y1)]
-    return list(inside.head(limit).itertuples(index=False))
+    p = p[(p.geometry.x > x0) & (p.geometry.x < x1) & (p.geometry.y > y0) & (p.geometry.y < y1)]
+    if shapes is not None:
+        from shapely import union_all
+
+        p = p[p.geometry.within(union_all(list(shapes)))]
+    return list(p.itertuples(index=False))
 
 
-def _label_places(ax, lab: Labeller, places, *, size: float = 6.0) -> int:
+def _label_places(ax, lab: Labeller, places, *, most: int, size: float = 6.0) -> int:
+    """Label up to ``most`` places in order (largest first), skipping any that cannot be placed clear."""
     shown = 0
     for p in places:
+        if shown >= most or str(p.name) in lab.names:
+            continue
         dot = ax.scatter([p.geometry.x], [p.geometry.y], s=5, color=PLACE_COLOUR, zorder=9, linewidths=0)
         if lab.add(p.geometry.x, p.geometry.y, str(p.name), size=size, offsets=POINT_OFFSETS, style="italic",
                    colour=PLACE_COLOUR, zorder=9):
-            lab.reserve(dot)
+            from matplotlib.transforms import Bbox
+
+            px, py = ax.transData.transform((p.geometry.x, p.geometry.y))
+            lab.reserve(Bbox.from_extents(px - 6, py - 6, px + 6, py + 6))   # the dot, so no later label covers it
             shown += 1
         else:
             dot.remove()
@@ -524,12 +544,22 @@ def _circle_scale(frame, ax) -> float:
     return (math.pi * (diameter / 2) ** 2) / largest
 
 
-def _draw_circles(ax, frame, per_premises: float, *, alpha=0.85) -> None:
+def _draw_circles(ax, frame, per_premises: float, lab: "Labeller | None" = None, *, alpha=0.85) -> None:
+    """Circles with area proportional to the count, at each area's representative point; their boxes are
+    reserved in ``lab`` so that labels go beside them, not over them."""
+    from matplotlib.transforms import Bbox
+
     pts = frame.geometry.representative_point()
     sizes = frame["no_gigabit_num"].astype("float64").fillna(0).to_numpy() * per_premises
     order = np.argsort(-sizes, kind="stable")  # large circles first, so small ones stay visible on top
-    ax.scatter(pts.x.to_numpy()[order], pts.y.to_numpy()[order], s=sizes[order], facecolor="#f16913",
-               edgecolor="#7f2704", linewidths=0.5, alpha=alpha, zorder=6)
+    xs, ys = pts.x.to_numpy()[order], pts.y.to_numpy()[order]
+    ax.scatter(xs, ys, s=sizes[order], facecolor="#f16913", edgecolor="#7f2704", linewidths=0.5, alpha=alpha,
+               zorder=6)
+    if lab is not None:
+        for x, y, size in zip(xs, ys, sizes[order]):
+            r = math.sqrt(size) / 2 * ax.figure.dpi / 72
+            px, py = ax.transData.transform((x, y))
+            lab.reserve(Bbox.from_extents(px - r, py - r, px + r, py + r))
 
 
 def _circle_handles(largest: float, per_premises: float) -> list:
@@ -563,19 +593,19 @@ def midlands_figure(level, cfg, ctx: MapContext, *, kind: str, release_line: str
         bounds, labels, colours = gap_classes(frame["no_gigabit_share"])
         _draw_gap(ax, frame, bounds, colours)
         per = _circle_scale(frame, ax)
-        _draw_circles(ax, frame, per)
+        _draw_circles(ax, frame, per)  # city names may sit over circles (halos keep them readable)
         handles += [Patch(facecolor=c, edgecolor="#555555", lw=0.4, label=lb) for c, lb in zip(colours, labels)]
         handles += _circle_handles(float(frame["no_gigabit_num"].max()), per)
     if _draw_counties(ax, ctx):
         handles.append(Line2D([], [], color=COUNTY_EDGE, lw=0.9, label="County boundary"))
     _scale_bar(ax, lab)
-    shown = _label_places(ax, lab, _places_in_view(ctx, ax, 14), size=6.2)
+    shown = _label_places(ax, lab, _places_within(ctx, ax), most=14, size=6.2)
     if shown:
         handles.append(Line2D([], [], linestyle="none", marker="o", markersize=2.2, color=PLACE_COLOUR,
                               label="Town or city"))
     _north_arrow(fig, PANEL_X + 0.2, top - 0.06)
     _legend(fig, handles, "Priority tier" if kind == "tiers" else "Without gigabit", top)
-    lines = [release_line, *attributions]
+    lines = [release_line + (TIER_NOTE if kind == "tiers" else ""), *attributions]
     if shown and ctx.places_credit:
         lines.append(ctx.places_credit)
     _footer(fig, lines)
@@ -609,7 +639,7 @@ def area_figure(level, cfg, ctx: MapContext, code: str, *, kind: str, release_li
     fig, ax, top = _figure(title, subtitle)
     lab = Labeller(fig, ax)
     xmin, ymin, xmax, ymax = near.total_bounds
-    _set_extent(ax, xmin, ymin, xmax, ymax, pad_frac=0.03)
+    _set_extent(ax, xmin, ymin, xmax, ymax, pad_frac=0.03, within=frame.total_bounds)
     handles: list = []
     if kind == "tiers":
         colours = tier_colours(k)
@@ -622,7 +652,7 @@ def area_figure(level, cfg, ctx: MapContext, code: str, *, kind: str, release_li
         _draw_gap(ax, others, bounds, colours, alpha=FADED)
         _draw_gap(ax, near, bounds, colours, edge="#666666", lw=0.6)
         per = _circle_scale(near, ax)
-        _draw_circles(ax, near, per)
+        _draw_circles(ax, near, per, lab)
         handles += [Patch(facecolor=c, edgecolor="#555555", lw=0.4, label=lb) for c, lb in zip(colours, labels)]
         handles += _circle_handles(float(near["no_gigabit_num"].max()), per)
     has_counties = level.key == "la" and _draw_counties(ax, ctx)
@@ -644,14 +674,15 @@ def area_figure(level, cfg, ctx: MapContext, code: str, *, kind: str, release_li
         if q.is_empty:
             continue
         lab.add(q.x, q.y, str(r["name"]), size=6.8, offsets=AREA_OFFSETS, colour="#222222", zorder=10)
-    shown = _label_places(ax, lab, _places_in_view(ctx, ax, 12), size=5.8)
+    shown = _label_places(ax, lab, _places_within(ctx, ax, target.geometry), most=6, size=5.8)
+    shown += _label_places(ax, lab, _places_within(ctx, ax, near.geometry), most=8, size=5.8)
     if shown:
         handles.append(Line2D([], [], linestyle="none", marker="o", markersize=2.2, color=PLACE_COLOUR,
                               label="Town or village"))
     below = _locator(fig, ctx, frame, target, top)
     _north_arrow(fig, PANEL_X + 0.21, below + 0.01)
     _legend(fig, handles, "Priority tier" if kind == "tiers" else "Without gigabit", below - 0.035)
-    lines = [release_line, *attributions]
+    lines = [release_line + (TIER_NOTE if kind == "tiers" else ""), *attributions]
     if shown and ctx.places_credit:
         lines.append(ctx.places_credit)
     _footer(fig, lines)

@@ -42,12 +42,19 @@ PHRASES = {
     "no_indoor_4g": "have no indoor 4G signal from any operator",
     "partial_indoor_4g": "cannot get indoor 4G from all four operators",
     "no_outdoor_5g": "have no outdoor 5G signal",
+    "nonres_no_gigabit": "cannot get gigabit-capable broadband",
+    "nonres_below_uso": "cannot get decent broadband (they are below the Universal Service Obligation)",
+    "nonres_unable_30": "cannot get download speeds of 30 Mbit/s",
+    "fwa_reliance": "rely on fixed wireless for decent broadband (a lower bound)",
+    "no_outdoor_4g_land": "have no outdoor 4G from any operator",
+    "ff_low_takeup": "have full fibre available but do not take it up",
+    "bduk_residual": "have no gigabit and no funded or commercial plan (BDUK)",
 }
 
 #: The kind of intervention each diagnosis label points to, in plain words.
 INTERVENTION = {
     "Infrastructure bid": "The evidence points to infrastructure: extending gigabit-capable networks to the "
-                          "premises that lack them (for example through Project Gigabit or a local full-fibre scheme)",
+                          "premises that lack them, for example through Project Gigabit or a local full-fibre scheme",
     "Digital-inclusion bid": "The evidence points to digital inclusion rather than new networks: helping people and "
                              "businesses to take up and use the connections that exist (skills, affordability, "
                              "awareness)",
@@ -88,8 +95,8 @@ def compare_word(a: float, b: float, decimals: int) -> str:
 def comparison(share: float, comps: list[tuple[list[Seg], float]]) -> tuple[int, list[Seg]]:
     """(decimals, segments) of 'higher than <name> (**x%**), lower than <name> (**y%**) and ...'.
 
-    ``decimals`` is the precision at which the subject and every comparator print differently."""
-    d = max([distinct_decimals(share, s) for _, s in comps] or [1])
+    ``decimals`` is the precision at which the subject and every comparator print differently from each other."""
+    d = distinct_decimals(share, *(s for _, s in comps))
     segs: list[Seg] = []
     for i, (name, s) in enumerate(comps):
         if i:
@@ -164,6 +171,17 @@ def _rank_phrase(p05, p95) -> list[Seg]:
     if int(round(p05)) == int(round(p95)):
         return [Seg("ranks "), D(ordinal(p05)), Seg(" in at least 90% of trials")]
     return [Seg("ranks between "), D(ordinal(p05)), Seg(" and "), D(ordinal(p95)), Seg(" in 90% of trials")]
+
+
+def intro(facts: AreaFacts) -> list[Seg]:
+    """'West Lindsey (E07000142) is a Midlands local authority in the East Midlands, classed rural on ...'."""
+    text = f"{facts.name} ({facts.code}) is a Midlands {level_noun(facts.level)}"
+    if facts.region:
+        text += f" in {region_phrase(facts.region)}"
+    if facts.area_class:
+        text += f", classed {facts.area_class.lower()} on the {facts.class_label} classification"
+    return [Seg(text + f" ({facts.level_title}). Figures are Ofcom Connected Nations data of "),
+            D(month_text(facts.release)), Seg(f" unless stated. Method, data quality and sources: see {ANNEX_REF}.")]
 
 
 def title(facts: AreaFacts) -> str:
@@ -248,14 +266,15 @@ def _intervention_paragraph(facts: AreaFacts, cfg) -> list[Seg]:
     label = row.get("diagnosis")
     if label not in INTERVENTION:
         return [Seg(f"There is not enough data to say which kind of intervention fits {facts.name}.")]
-    segs = [Seg(INTERVENTION[label].format(scope=_scope(facts, cfg)))]
+    segs = [Seg(INTERVENTION[label].format(scope=_scope(facts, cfg)) + ".")]
     if row.get("infra_need") is not None and row.get("inclusion_need") is not None:
-        segs += [Seg(" (need for infrastructure "), D(number(row["infra_need"])), Seg(" and for digital inclusion "),
-                 D(number(row["inclusion_need"])), Seg(f" out of 100, where 100 is the greatest need among "
-                                                       f"{_scope(facts, cfg)})")]
-    segs.append(Seg("."))
-    if row.get("routes"):
-        segs.append(Seg(f" Its figures also point to support for {row['routes']}."))
+        segs += [Seg(" Its need for infrastructure scores "), D(number(row["infra_need"])),
+                 Seg(" out of 100 and for digital inclusion "), D(number(row["inclusion_need"])),
+                 Seg(f" (100 = the greatest need among {_scope(facts, cfg)}).")]
+    routes = [r.strip() for r in str(row.get("routes") or "").split(";") if r.strip()]
+    if routes:
+        joined = routes[0] if len(routes) == 1 else ", ".join(routes[:-1]) + " and " + routes[-1]
+        segs.append(Seg(f" Its figures also point to support for {joined}."))
     return segs
 
 
@@ -373,7 +392,7 @@ def figures_table(facts: AreaFacts) -> tuple[tuple[str, ...], list[tuple[str, ..
         shares = [fig.share, fig.region_share, fig.class_share, fig.midlands_share]
         if england:
             shares.append(fig.england_share)
-        d = max(distinct_decimals(fig.share, s) for s in shares if s is not None)
+        d = distinct_decimals(*shares)
         label = fig.label + (" (estimate)" if fig.derived and "estimate" not in fig.label.lower() else "")
         rows.append((label, count(fig.num), f"{count(fig.den)} {fig.unit}",
                      *(percent(s, d) if s is not None else "n/a" for s in shares)))
@@ -388,14 +407,9 @@ def provenance_paragraph(facts_release: str | None, attributions: list[str]) -> 
 def build_blocks(facts: AreaFacts, cfg, *, scored: list[str], maps: list[tuple[str, bytes, str]],
                  attributions: list[str]) -> list[tuple]:
     """The area document as blocks; ``maps`` is [(file, png, caption)] (tiers, then the gap measure)."""
-    noun = level_noun(facts.level)
-    where = ", ".join(x for x in (facts.region, f"{facts.area_class.lower()} ({facts.class_label})"
-                                  if facts.area_class else None) if x)
     blocks: list[tuple] = [
         ("h", 1, f"{title(facts)}: digital connectivity evidence"),
-        ("p", [Seg(f"{facts.name} ({facts.code}) is a Midlands {noun}" + (f" in {where}" if where else "")
-                   + f". {facts.level_title}; Ofcom data of "), D(month_text(facts.release)),
-               Seg(f". Method, data quality and sources: see {ANNEX_REF}.")]),
+        ("p", intro(facts)),
         ("h", 2, "Case for investment"),
     ]
     blocks += [("p", p) for p in case_for_investment(facts, cfg)]
@@ -429,11 +443,13 @@ def build_blocks(facts: AreaFacts, cfg, *, scored: list[str], maps: list[tuple[s
 def boundaries_note(level, facts: AreaFacts) -> str:
     """Which constituency boundaries the figures use (from the level's title and codes), as a sentence."""
     title_text = str(level.title)
-    new_seats = str(facts.code) >= "E14001063"
-    if new_seats:
-        return f"Figures use the 2024 constituency boundaries ({title_text})."
-    return (f"Figures use the boundaries Ofcom's constituency file in this build is published on ({title_text}); "
-            "the 2024 seats are not loaded in this build, so check the seat before quoting.")
+    if str(facts.code) >= "E14001063":   # the 2024 seats' codes (E14001063-E14001605)
+        return "Figures use the 2024 constituency boundaries (the current seats)."
+    if "2010-2024" in title_text:
+        return ("Figures use the 2010-2024 constituency boundaries that Ofcom's constituency file in this build is "
+                "published on; the 2024 seats are not loaded in this build, so check the seat before quoting.")
+    return (f"Figures use the constituency boundaries of this build's constituency level ({title_text}); check "
+            "the seat before quoting.")
 
 
 def mp_brief_blocks(facts: AreaFacts, cfg, level, *, attributions: list[str]) -> list[tuple]:
