@@ -19,6 +19,8 @@ def add_pack_parser(sub) -> None:
                    help="a local authority or constituency, by ONS code or name (case-insensitive); repeat for more. "
                         "Default: pack.areas in config.yaml, else the top-5 priority local authorities")
     p.add_argument("--outputs", help="write the pack into this folder instead of <outputs_dir>/pack")
+    p.add_argument("--no-cache", action="store_true",
+                   help="load and render everything afresh; do not read or write <outputs_dir>/.cache/pack")
 
 
 def load_frames(cfg, cache):
@@ -45,7 +47,7 @@ def run_pack(args, cfg) -> int:
 
     t0 = time.perf_counter()
     check_names(cfg, args.area)   # a mistyped --area stops here, before any loading
-    cache = default_cache(cfg)
+    cache = None if args.no_cache else default_cache(cfg)
     frames = load_frames(cfg, cache)
     areas = pack_areas(cfg, frames, args.area)
     for line in ambiguous(areas, args.area):

@@ -128,6 +128,15 @@ def class_totals(level) -> pd.DataFrame:
     return out
 
 
+def exact_share(row: dict, name: str) -> float | None:
+    """``num / den`` from the row's counts (the published share is rounded to 6 decimals, which can tip a
+    percentage printed with 2 decimals); the row's share when a count is missing."""
+    num, den = row.get(f"{name}_num"), row.get(f"{name}_den")
+    if num is not None and den:
+        return float(num) / float(den)
+    return row.get(f"{name}_share")
+
+
 def _clean(value):
     """pandas/numpy scalar -> plain Python (None for missing)."""
     if value is None or value is pd.NA:
@@ -222,7 +231,7 @@ def area_facts(level, cfg, frames, code: str, table: pd.DataFrame | None = None,
     for name in level.indicators:
         ind = INDICATORS[name]
         fig = Figure(name, ind.label, ind.unit, ind.derived, row.get(f"{name}_num"), row.get(f"{name}_den"),
-                     row.get(f"{name}_share"), citation(level, cfg, frames, name))
+                     exact_share(row, name), citation(level, cfg, frames, name))
         col = f"{name}_share"
         if col in tot.columns:
             if region is not None and region in tot.index:
@@ -291,7 +300,7 @@ def _totals_facts(level, cfg, frames, row: dict, *, name: str, code: str, n_scor
             continue
         ind = INDICATORS[n]
         facts.figures[n] = Figure(n, ind.label, ind.unit, ind.derived, row.get(f"{n}_num"), row.get(f"{n}_den"),
-                                  row.get(f"{n}_share"), citation(level, cfg, frames, n),
+                                  exact_share(row, n), citation(level, cfg, frames, n),
                                   england_share=england.get(f"{n}_share") if england else None)
     return facts
 
