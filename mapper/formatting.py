@@ -31,7 +31,7 @@ def count(x, *, missing: str = "n/a") -> str:
     >>> count(12345.0), count(None), count(None, missing="")
     ('12,345', 'n/a', '')
     """
-    return missing if is_missing(x) else f"{int(round(float(x))):,}"
+    return missing if is_missing(x) else f"{round(float(x)):,}"
 
 
 def signed(x, *, missing: str = "n/a") -> str:
@@ -40,7 +40,7 @@ def signed(x, *, missing: str = "n/a") -> str:
     >>> signed(-56), signed(1234)
     ('-56', '+1,234')
     """
-    return missing if is_missing(x) else f"{int(round(float(x))):+,}"
+    return missing if is_missing(x) else f"{round(float(x)):+,}"
 
 
 def percent(share, decimals: int = 1, *, missing: str = "n/a") -> str:
@@ -80,7 +80,7 @@ def ordinal(x, *, missing: str = "n/a") -> str:
     """
     if is_missing(x):
         return missing
-    n = int(round(float(x)))
+    n = round(float(x))
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n:,}{suffix}"
 

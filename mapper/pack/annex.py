@@ -62,10 +62,15 @@ def unique_sources(frames) -> list[dict]:
     return out
 
 
+def _lower_first(label: str) -> str:
+    """'Premises below the USO' -> 'premises below the USO' (acronyms such as 'LSOAs' keep their case)."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 def _method_bullets(cfg, levels) -> list[list[Seg]]:
     s = cfg.score
     total = sum(c.weight for c in s.indicators) or 1.0
-    parts = [f"{INDICATORS[c.name].label.lower()} ({c.weight / total:.0%}"
+    parts = [f"{_lower_first(INDICATORS[c.name].label)} ({c.weight / total:.0%}"
              + (", reversed" if c.direction == "reverse" else "") + ")" for c in s.indicators]
     releases = "; ".join(f"{lv.title}: Ofcom data of {month_text(lv.coverage.meta.get('release_date'))}"
                          for lv in levels)
@@ -115,7 +120,7 @@ def _quality_bullets(frames) -> list[list[Seg]]:
                     f"{key.split(':', 1)[1]}")]
         if premises is not None:
             segs += [Seg(" (premises: "), D(count(premises)), Seg(")")]
-        out.append(segs + [Seg(".")])
+        out.append([*segs, Seg(".")])
     return out
 
 

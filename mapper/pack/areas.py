@@ -74,7 +74,7 @@ def quick_candidates(cfg) -> list[Area] | None:
         code_f, name_f = cfg.boundary_fields["pcon"]
         geo = pyogrio.read_dataframe(cfg.inputs["pcon_boundaries"], columns=[code_f, name_f], read_geometry=False)
         out += [Area("pcon", str(c), str(n)) for c, n in zip(geo[code_f], geo[name_f])]
-    except Exception:  # noqa: BLE001 - a failed pre-check only means the check happens after loading
+    except Exception:
         return None
     return out
 

@@ -36,8 +36,17 @@ from ..publish.files import publish_files
 from . import annex, documents, maps, narrative, workbook
 from .areas import Area, resolve_areas, top_areas
 from .stable import normalise_zip, release_datetime, stamp_geopackage
-from .tables import (area_facts, class_totals, data_release, level_noun, level_release, midlands_facts, month_text,
-                     pack_table, release_text)
+from .tables import (
+    area_facts,
+    class_totals,
+    data_release,
+    level_noun,
+    level_release,
+    midlands_facts,
+    month_text,
+    pack_table,
+    release_text,
+)
 
 SCHEMA_VERSION = "2"
 WORKBOOK = "midlands_evidence_pack.xlsx"

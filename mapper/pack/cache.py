@@ -87,7 +87,7 @@ class PackCache:
                 return pickle.load(handle)
         except FileNotFoundError:
             return None
-        except Exception:  # noqa: BLE001 - a damaged or outdated pickle is rebuilt, never fatal
+        except Exception:
             path.unlink(missing_ok=True)
             return None
 

@@ -35,7 +35,7 @@ class Seg:
     data: bool = False
 
 
-def D(text) -> Seg:  # noqa: N802 - short constructor for data figures
+def D(text) -> Seg:
     return Seg(str(text), True)
 
 
@@ -236,9 +236,7 @@ def _field(paragraph, instr: str) -> None:
 
 def _table(doc, header, rows, *, font_pt: float = 8.5) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
-    from docx.shared import Cm
+    from docx.shared import Cm, Pt
 
     table = doc.add_table(rows=1, cols=len(header))
     table.style = TABLE_STYLE
@@ -246,7 +244,7 @@ def _table(doc, header, rows, *, font_pt: float = 8.5) -> None:
     text_width = A4[0] - 2 * MARGIN_CM
     first = min(6.0, text_width / 2) if len(header) > 3 else text_width / len(header)
     widths = [first] + [(text_width - first) / max(1, len(header) - 1)] * (len(header) - 1)
-    for j, (cell, text) in enumerate(zip(table.rows[0].cells, header)):
+    for cell, text in zip(table.rows[0].cells, header):
         cell.text = ""
         run = cell.paragraphs[0].add_run(str(text))
         run.bold = True
@@ -261,6 +259,8 @@ def _table(doc, header, rows, *, font_pt: float = 8.5) -> None:
                 run.font.size = Pt(font_pt)
             if j and re.fullmatch(r"[-+]?[\d,.]+%?|n/a", str(text).strip()):
                 p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for column, width in zip(table.columns, widths):   # the grid (LibreOffice reads it) and each cell (Word)
+        column.width = Cm(width)
     for row in table.rows:
         for cell, width in zip(row.cells, widths):
             cell.width = Cm(width)

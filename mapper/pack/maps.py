@@ -32,16 +32,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib import patheffects  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch, Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib import patheffects
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 
-from ..errors import MapperError  # noqa: E402
-from ..formatting import count, percent  # noqa: E402
-from ..score import INSUFFICIENT  # noqa: E402
+from ..errors import MapperError
+from ..formatting import count, percent
+from ..score import INSUFFICIENT
 
 NO_DATA = "#bdbdbd"
 BNG = "EPSG:27700"
@@ -69,9 +69,9 @@ PLACES_FILE = "data/places/GeoNames_cities500_midlands.csv"
 
 
 def _font_folder() -> Path:
-    import fontTools
-
     import tempfile
+
+    import fontTools
     tag = f"mpl{matplotlib.__version__}-ft{fontTools.version}"
     return Path(tempfile.gettempdir()) / f"mapper-pack-fonts-{tag}"
 
@@ -89,9 +89,9 @@ def ensure_fonts() -> None:
     """
     if _FONTS_READY:
         return
-    from matplotlib import font_manager
     from fontTools import subset
     from fontTools.ttLib import TTFont
+    from matplotlib import font_manager
 
     folder = _font_folder()
     folder.mkdir(parents=True, exist_ok=True)
@@ -295,7 +295,7 @@ def _nice_counts(largest: float) -> list[int]:
     exp = 10 ** math.floor(math.log10(largest))
     m = next(m for m in (5, 2, 1) if m * exp <= largest)
     fractions = {1: (0.1, 0.5, 1), 2: (0.25, 0.5, 1), 5: (0.2, 0.5, 1)}[m]
-    return sorted({int(round(m * exp * f)) for f in fractions if m * exp * f >= 1})
+    return sorted({round(m * exp * f) for f in fractions if m * exp * f >= 1})
 
 
 class Labeller:
@@ -513,7 +513,7 @@ def gap_classes(values) -> tuple[list[float], list[str], list[str]]:
     if len(x) == 0:
         return [], [], []
     qs = quantile_bounds(x, GAP_CLASSES)
-    bounds = sorted({round(float(q), 4) for q in qs[:-1] if q < x.max()}) + [float(x.max())]
+    bounds = [*sorted({round(float(q), 4) for q in qs[:-1] if q < x.max()}), float(x.max())]
     colours = gap_palette(len(bounds))
     labels, lo = [], float(x.min())
     for i, b in enumerate(bounds):
@@ -544,7 +544,7 @@ def _circle_scale(frame, ax) -> float:
     return (math.pi * (diameter / 2) ** 2) / largest
 
 
-def _draw_circles(ax, frame, per_premises: float, lab: "Labeller | None" = None, *, alpha=0.85) -> None:
+def _draw_circles(ax, frame, per_premises: float, lab: Labeller | None = None, *, alpha=0.85) -> None:
     """Circles with area proportional to the count, at each area's representative point; their boxes are
     reserved in ``lab`` so that labels go beside them, not over them."""
     from matplotlib.transforms import Bbox

@@ -101,7 +101,7 @@ def comparison(share: float, comps: list[tuple[list[Seg], float]]) -> tuple[int,
     for i, (name, s) in enumerate(comps):
         if i:
             segs.append(Seg(" and " if i == len(comps) - 1 else ", "))
-        segs += [Seg(f"{compare_word(share, s, d)} ")] + name + [Seg(" ("), D(percent(s, d)), Seg(")")]
+        segs += [Seg(f"{compare_word(share, s, d)} "), *name, Seg(" ("), D(percent(s, d)), Seg(")")]
     return d, segs
 
 
@@ -156,19 +156,19 @@ def _compare_item(facts: AreaFacts, name: str) -> list[Seg] | None:
         return None
     d, segs = comparison(fig.share, comps)
     label = fig.label + (" (estimate)" if fig.derived and "estimate" not in fig.label.lower() else "")
-    return [Seg(f"{label}: "), D(percent(fig.share, d)), Seg(f" in {facts.name}; ")] + segs + [Seg(".")]
+    return [Seg(f"{label}: "), D(percent(fig.share, d)), Seg(f" in {facts.name}; "), *segs, Seg(".")]
 
 
 def _change_words(subject: str, n) -> list[Seg]:
     """'<subject> rose by **N**' / 'fell by **N**' / 'did not change' from a signed count."""
-    n = int(round(float(n)))
+    n = round(float(n))
     if n == 0:
         return [Seg(f"{subject} did not change")]
     return [Seg(f"{subject} {'rose' if n > 0 else 'fell'} by "), D(count(abs(n)))]
 
 
 def _rank_phrase(p05, p95) -> list[Seg]:
-    if int(round(p05)) == int(round(p95)):
+    if round(p05) == round(p95):
         return [Seg("ranks "), D(ordinal(p05)), Seg(" in at least 90% of trials")]
     return [Seg("ranks between "), D(ordinal(p05)), Seg(" and "), D(ordinal(p95)), Seg(" in 90% of trials")]
 
@@ -180,7 +180,9 @@ def intro(facts: AreaFacts) -> list[Seg]:
         text += f" in {region_phrase(facts.region)}"
     if facts.area_class:
         text += f", classed {facts.area_class.lower()} on the {facts.class_label} classification"
-    return [Seg(text + f" ({facts.level_title}). Figures are Ofcom Connected Nations data of "),
+    if facts.level.startswith("pcon"):
+        text += ". " + boundaries_note(facts.level_title, facts.code).removesuffix(".")
+    return [Seg(text + ". Figures are Ofcom Connected Nations data of "),
             D(month_text(facts.release)), Seg(f" unless stated. Method, data quality and sources: see {ANNEX_REF}.")]
 
 
@@ -200,7 +202,7 @@ def _gap_paragraph(facts: AreaFacts) -> list[Seg]:
     segs = [Seg(f"In {facts.name}, "), D(count(fig.num)), Seg(" of "), D(count(fig.den)), Seg(" premises ("),
             D(percent(fig.share, d)), Seg(f") cannot get gigabit-capable broadband ({fig.citation}).")]
     if clauses:
-        segs += [Seg(" That share is ")] + clauses + [Seg(".")]
+        segs += [Seg(" That share is "), *clauses, Seg(".")]
     if fig.england_share is None:
         segs.append(Seg(" " + ENGLAND_MISSING))
     if fig.england_rank is not None and facts.england_areas:
@@ -257,8 +259,8 @@ def _trend_paragraph(facts: AreaFacts) -> list[Seg]:
             D(month_text(facts.release)), Seg(", ")]
     segs += _change_words("the number of premises able to get gigabit-capable broadband", row["gigabit_gain_n"])
     if row.get("unable_30_change_n") is not None:
-        segs += [Seg(" and ")] + _change_words("the number unable to get 30 Mbit/s", row["unable_30_change_n"])
-    return segs + [Seg(" (Ofcom Connected Nations, both releases).")]
+        segs += [Seg(" and "), *_change_words("the number unable to get 30 Mbit/s", row["unable_30_change_n"])]
+    return [*segs, Seg(" (Ofcom Connected Nations, both releases).")]
 
 
 def _intervention_paragraph(facts: AreaFacts, cfg) -> list[Seg]:
@@ -310,7 +312,7 @@ def _tier_paragraphs(facts: AreaFacts) -> list[list[Seg]]:
             segs += [Seg(" and is in the top tier in "), D(percent(row["top_tier_share"], 0)), Seg(" of them")]
         if row.get("stability"):
             segs += [Seg(", so its priority is "), D(str(row["stability"]))]
-        out.append(segs + [Seg(".")])
+        out.append([*segs, Seg(".")])
     return out
 
 
@@ -332,7 +334,7 @@ def _nonres_sentence(facts: AreaFacts) -> list[Seg] | None:
     uso = facts.figures.get("nonres_below_uso")
     if uso is not None and uso.share is not None:
         segs += [Seg("; "), D(count(uso.num)), Seg(" ("), D(percent(uso.share)), Seg(") are below the USO")]
-    return segs + [Seg(f" ({nr.citation}).")]
+    return [*segs, Seg(f" ({nr.citation}).")]
 
 
 def _mobile_sentence(facts: AreaFacts) -> list[Seg] | None:
@@ -370,13 +372,13 @@ def _change_sentence(facts: AreaFacts, lead: list[Seg] | None = None) -> list[Se
         Seg("between "), D(month_text(row["change_from_release"])), Seg(" and "), D(month_text(facts.release)), Seg(", ")]
     segs += _change_words("the number of premises able to get gigabit-capable broadband", row["gigabit_gain_n"])
     if row.get("below_uso_change_n") is not None:
-        segs += [Seg(", ")] + _change_words("the number below the USO", row["below_uso_change_n"])
+        segs += [Seg(", "), *_change_words("the number below the USO", row["below_uso_change_n"])]
     if row.get("unable_30_change_n") is not None:
-        segs += [Seg(" and ")] + _change_words("the number unable to get 30 Mbit/s", row["unable_30_change_n"])
+        segs += [Seg(" and "), *_change_words("the number unable to get 30 Mbit/s", row["unable_30_change_n"])]
     if row.get("premises_change_n") is not None:
-        segs += [Seg("; over the same period ")] + _change_words("the number of premises", row["premises_change_n"])
+        segs += [Seg("; over the same period "), *_change_words("the number of premises", row["premises_change_n"])]
     fig = facts.figures.get(HEADLINE)
-    return segs + [Seg(f" ({fig.citation if fig else 'Ofcom Connected Nations'}, compared with the earlier release).")]
+    return [*segs, Seg(f" ({fig.citation if fig else 'Ofcom Connected Nations'}, compared with the earlier release).")]
 
 
 def figures_table(facts: AreaFacts) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
@@ -440,10 +442,10 @@ def build_blocks(facts: AreaFacts, cfg, *, scored: list[str], maps: list[tuple[s
 
 # --- the MP brief (constituencies) ----------------------------------------------
 
-def boundaries_note(level, facts: AreaFacts) -> str:
-    """Which constituency boundaries the figures use (from the level's title and codes), as a sentence."""
-    title_text = str(level.title)
-    if str(facts.code) >= "E14001063":   # the 2024 seats' codes (E14001063-E14001605)
+def boundaries_note(level_title: str, code: str) -> str:
+    """Which constituency boundaries the figures use (from the level's title and the seat's code), as a sentence."""
+    title_text = str(level_title)
+    if str(code) >= "E14001063":   # the 2024 seats' codes (E14001063-E14001605)
         return "Figures use the 2024 constituency boundaries (the current seats)."
     if "2010-2024" in title_text:
         return ("Figures use the 2010-2024 constituency boundaries that Ofcom's constituency file in this build is "
@@ -457,7 +459,7 @@ def mp_brief_blocks(facts: AreaFacts, cfg, level, *, attributions: list[str]) ->
     fig = facts.figures.get(HEADLINE)
     blocks: list[tuple] = [
         ("h", 1, f"{title(facts)}: MP brief on digital connectivity"),
-        ("p", [Seg("Ofcom Connected Nations data of "), D(month_text(facts.release)), Seg(". " + boundaries_note(level, facts))]),
+        ("p", [Seg("Ofcom Connected Nations data of "), D(month_text(facts.release)), Seg(". " + boundaries_note(level.title, facts.code))]),
         ("h", 2, "The gap"),
         ("p", _gap_paragraph(facts)),
     ]
@@ -509,7 +511,7 @@ def _group_sentence(groups: list[AreaFacts], name: str, *, noun: str | None = No
         else:
             segs.append(Seg(f" in {region_phrase(g.name) if article else g.name}"))
         segs += _share_of(f, d)[1:]
-    return segs + [Seg(".")]
+    return [*segs, Seg(".")]
 
 
 def _top_item(row: dict, k: int) -> list[Seg]:
@@ -518,19 +520,19 @@ def _top_item(row: dict, k: int) -> list[Seg]:
     segs = [D(count(row["rank"])), Seg(f". {row['name']}" + (f" ({where})" if where else "") + ": tier "),
             D(count(row["tier"])), Seg(" of "), D(count(k)), Seg(", score "), D(number(row["score"]))]
     if row.get("rank_p05") is not None and row.get("rank_p95") is not None:
-        segs += [Seg("; ")] + _rank_phrase(row["rank_p05"], row["rank_p95"])
+        segs += [Seg("; "), *_rank_phrase(row["rank_p05"], row["rank_p95"])]
         if row.get("stability"):
             segs += [Seg(" ("), D(str(row["stability"])), Seg(")")]
     if row.get("diagnosis") in INTERVENTION_SHORT:
         segs += [Seg(f"; evidence points to {INTERVENTION_SHORT[row['diagnosis']]}")]
-    return segs + [Seg(".")]
+    return [*segs, Seg(".")]
 
 
 def _diagnosis_item(counts: list[tuple[str, int]], total: int, plural: str) -> list[Seg]:
     segs = [Seg(f"{plural[:1].upper()}{plural[1:]} ("), D(count(total)), Seg("): ")]
     for i, (label, n) in enumerate(counts):
         segs += [Seg((", " if i else "") + f"{label} "), D(count(n))]
-    return segs + [Seg(".")]
+    return [*segs, Seg(".")]
 
 
 def midlands_table(mf: MidlandsFacts) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
@@ -576,7 +578,7 @@ def build_midlands_blocks(mf: MidlandsFacts, cfg, *, scored: list[str], maps: li
         for n in england:
             f = whole.figures[n]
             d, segs = comparison(f.share, [([Seg("England")], f.england_share)])
-            items.append([Seg(f"{f.label}: "), D(percent(f.share, d)), Seg(" across the Midlands; ")] + segs + [Seg(".")])
+            items.append([Seg(f"{f.label}: "), D(percent(f.share, d)), Seg(" across the Midlands; "), *segs, Seg(".")])
         blocks += [("h", 2, "The Midlands and England"), ("ul", items)]
     else:
         blocks.append(("p", [Seg(ENGLAND_MISSING)]))

@@ -317,8 +317,8 @@ def _homes_figure(level, cfg, frames, table: pd.DataFrame) -> Figure | None:
     both = table[need].dropna().astype("float64")
     if both.empty:
         return None
-    num = int(round((both["no_gigabit_num"] - both["nonres_no_gigabit_num"]).sum()))
-    den = int(round((both["no_gigabit_den"] - both["nonres_no_gigabit_den"]).sum()))
+    num = round((both["no_gigabit_num"] - both["nonres_no_gigabit_num"]).sum())
+    den = round((both["no_gigabit_den"] - both["nonres_no_gigabit_den"]).sum())
     record = _record_for(cfg, frames, SOURCE_INPUTS[OFCOM_NONRES].get(level.key, ""))
     release = release_text(record["release"]) if record else "release unknown"
     return Figure("homes_no_gigabit", "Homes (residential premises) without gigabit-capable broadband",

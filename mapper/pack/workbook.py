@@ -26,8 +26,17 @@ from .._io import FORMULA_TRIGGERS, csv_text
 from ..score import INDICATORS
 from .annex import source_url, unique_sources
 from .documents import markdown_lines, strip_markdown
-from .tables import (CHANGE_COLUMNS, DIAGNOSIS_COLUMNS, RATE_COUNT_COLUMNS, STABILITY_COLUMNS, _clean, benchmark_row,
-                     level_noun, level_release, month_text, release_text)
+from .tables import (
+    DIAGNOSIS_COLUMNS,
+    RATE_COUNT_COLUMNS,
+    STABILITY_COLUMNS,
+    _clean,
+    benchmark_row,
+    level_noun,
+    level_release,
+    month_text,
+    release_text,
+)
 
 COUNT_FORMAT, SCORE_FORMAT, INT_FORMAT, WEIGHT_FORMAT = "#,##0", "0.0", "0", "0.00"
 SHARE_FORMAT, SMALL_SHARE_FORMAT = "0.0%", "0.00%"
@@ -66,7 +75,8 @@ HEADERS = {
     "premises_now": "All premises, later release", "gigabit_then": "Premises with gigabit, earlier release",
     "gigabit_now": "Premises with gigabit, later release", "gigabit_share_then": "Share with gigabit, earlier release",
     "gigabit_share_now": "Share with gigabit, later release", "below_uso_then": "Premises below the USO, earlier release",
-    "below_uso_now": "Premises below the USO, later release", "unable_30_then": "Premises unable to get 30 Mbit/s, earlier release",
+    "below_uso_now": "Premises below the USO, later release",
+    "unable_30_then": "Premises unable to get 30 Mbit/s, earlier release",
     "unable_30_now": "Premises unable to get 30 Mbit/s, later release",
     "formula": "Formula", "numerator": "Counted (numerator)", "source": "Source", "weight": "Weight",
     "weight_share": "Weight (share of total)", "direction": "Direction", "file": "File", "title": "Title",
@@ -163,7 +173,7 @@ def cover_sheet(cfg, frames, levels, registry: dict, book_names: list[str], plac
 
     release = month_text(level_release(frames.la))
     rows = [
-        ("Title", f"{cfg.title}: evidence pack workbook"),
+        ("Title", f"{cfg.title} (evidence pack workbook)"),
         ("What this is", "Figures behind the Midlands digital connectivity evidence pack: totals, the chosen areas "
                          "beside their comparators, every area ranked, every indicator, change over time. Every share "
                          "is a count divided by a count; regional and Midlands figures add counts, then divide."),
@@ -237,7 +247,14 @@ def summary_sheet(levels, cfg) -> pd.DataFrame:
                              "note": ENGLAND_NOTE})
     cols = ["level", "data_release", "area", "indicator", "label", "estimate", "in_score", "count", "denominator",
             "unit", "share", "note"]
-    return pd.DataFrame(rows, columns=cols)
+    return _whole_counts(pd.DataFrame(rows, columns=cols), ("count", "denominator"))
+
+
+def _whole_counts(frame: pd.DataFrame, cols) -> pd.DataFrame:
+    """Count columns as whole numbers (nullable), so the CSV says 296066, not 296066.0."""
+    for c in cols:
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").round().astype("Int64")
+    return frame
 
 
 def pack_areas_sheet(facts_list) -> pd.DataFrame:
@@ -258,7 +275,10 @@ def pack_areas_sheet(facts_list) -> pd.DataFrame:
     cols = ["level", "code", "name", "data_release", "indicator", "label", "estimate", "count", "denominator", "unit",
             "share", "region", "region_share", "class", "class_share", "midlands_share", "england_share", "rank", "of",
             "tier", "intervention"]
-    return pd.DataFrame(rows, columns=cols)
+    out = _whole_counts(pd.DataFrame(rows, columns=cols), ("count", "denominator", "rank", "of", "tier"))
+    for c in ("share", "region_share", "class_share", "midlands_share", "england_share"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").round(6)
+    return out
 
 
 def ranked_sheet(table: pd.DataFrame) -> pd.DataFrame:
@@ -283,21 +303,22 @@ def change_sheet(level, table: pd.DataFrame) -> pd.DataFrame | None:
                                           ("below_uso", "below_uso_n", "below_uso_change_n"),
                                           ("unable_30", "unable_30_n", "unable_30_change_n")):
             now, change = _clean(f.get(now_col)), _clean(t.get(change_col))
-            row[f"{stem}_then"] = int(round(now - change)) if now is not None and change is not None else None
-            row[f"{stem}_now"] = int(round(now)) if now is not None else None
-            row[change_col] = int(round(change)) if change is not None else None
+            row[f"{stem}_then"] = round(now - change) if now is not None and change is not None else None
+            row[f"{stem}_now"] = round(now) if now is not None else None
+            row[change_col] = round(change) if change is not None else None
         rows.append(row)
     out = pd.DataFrame(rows)
     total = {"code": "Midlands", "name": "Midlands (sum of the areas)", "region_name": None,
-             "change_from_release": out["change_from_release"].dropna().iloc[0] if out["change_from_release"].notna().any() else None,
+             "change_from_release": next(iter(out["change_from_release"].dropna()), None),
              "later_release": level_release(level)}
     for c in out.columns:
         if c.endswith(("_then", "_now", "_n")):
             total[c] = int(out[c].dropna().sum()) if out[c].notna().any() else None
     out = pd.concat([out, pd.DataFrame([total])], ignore_index=True)
     for when in ("then", "now"):
-        out[f"gigabit_share_{when}"] = [g / p if g is not None and p else None
+        out[f"gigabit_share_{when}"] = [round(g / p, 6) if pd.notna(g) and pd.notna(p) and p else None
                                          for g, p in zip(out[f"gigabit_{when}"], out[f"premises_{when}"])]
+    out = _whole_counts(out, [c for c in out.columns if c.endswith(("_then", "_now", "_n"))])
     order = ["code", "name", "region_name", "change_from_release", "later_release",
              "premises_then", "premises_now", "premises_change_n",
              "gigabit_then", "gigabit_now", "gigabit_gain_n", "gigabit_share_then", "gigabit_share_now",
@@ -353,7 +374,7 @@ def method_sheet(method_md: str) -> pd.DataFrame:
 
 def definitions_sheet(book: dict[str, Sheet]) -> pd.DataFrame:
     seen: dict[str, tuple[str, str]] = {}
-    for name, sheet in book.items():
+    for _name, sheet in book.items():
         if sheet.kind != "table":
             continue
         for c in sheet.frame.columns:
@@ -428,7 +449,7 @@ def to_xlsx(book: dict[str, Sheet], *, title: str, created) -> bytes:
         for values in frame.itertuples(index=False, name=None):
             ws.append([_clean(v) for v in values])
             r = ws.max_row
-            for (j, col), v in zip(formats, values):
+            for (j, col), _v in zip(formats, values):
                 cell = ws.cell(row=r, column=j)
                 value = cell.value
                 if isinstance(value, str):

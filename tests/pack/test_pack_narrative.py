@@ -14,7 +14,7 @@ from mapper.score import INDICATORS, available_indicators
 
 
 def _int(x) -> str:
-    return f"{int(round(float(x))):,}"
+    return f"{round(float(x)):,}"
 
 
 def _pct(x) -> str:

@@ -11,9 +11,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from matplotlib import image as mpimg
-
 from _paths import ROOT
+from matplotlib import image as mpimg
 
 
 def _sha(path) -> str:
@@ -183,7 +182,7 @@ def test_default_areas_and_config_section(cfg, frames):
                                        ["E07000142"])] == ["E07000142"]  # --area wins over config
     with pytest.raises(ConfigError, match="did you mean 'areas'"):
         pack_areas(override(cfg, pack={"area": ["x"]}), frames, None)
-    with pytest.raises(ConfigError, match="pack.top"):
+    with pytest.raises(ConfigError, match=r"pack\.top"):
         pack_areas(override(cfg, pack={"top": 0}), frames, None)
 
 

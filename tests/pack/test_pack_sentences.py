@@ -84,7 +84,7 @@ def _area_markdown(cfg, frames, level, code):
 def all_documents(cfg, frames):
     """(level, table row, markdown, facts, blocks) for every area of both levels."""
     out = []
-    for key, level in _levels(frames).items():
+    for _key, level in _levels(frames).items():
         table = table_frame(level, cfg)
         for _, row in table.iterrows():
             facts, blocks, md = _area_markdown(cfg, frames, level, row["code"])
@@ -110,8 +110,8 @@ def test_every_comparison_sentence_of_every_area_agrees_with_the_numbers(all_doc
                 check_clause(m.group(2), subject, word, value, _expected(level, table, row, name, comparator))
                 checked += 1
         case = md.split("## Case for investment\n")[1].split("\n## ")[0]
-        m = re.search(r"premises \(\*\*([\d.]+)%\*\*\) cannot get gigabit-capable broadband .*? That share is (.+?%\*\*\))\.(?:\s|$)",
-                      case)
+        m = re.search(r"premises \(\*\*([\d.]+)%\*\*\) cannot get gigabit-capable broadband .*? "
+                      r"That share is (.+?%\*\*\))\.(?:\s|$)", case)
         assert m, case[:300]
         subject = float(row["no_gigabit_num"]) / float(row["no_gigabit_den"])
         clauses = CLAUSE.findall(m.group(2))
@@ -136,7 +136,7 @@ def test_the_issue_examples_are_fixed(all_documents):
 def test_case_for_investment_length_and_content(all_documents):
     from mapper.pack.documents import plain_text, word_count
 
-    for level, _, row, md, facts, blocks in all_documents:
+    for _level, _, row, _md, _facts, blocks in all_documents:
         start = next(i for i, b in enumerate(blocks) if b[0] == "h" and b[2] == "Case for investment")
         end = next(i for i, b in enumerate(blocks) if i > start and b[0] == "h")
         words = word_count(blocks[start + 1:end])
@@ -152,7 +152,7 @@ def test_case_for_investment_length_and_content(all_documents):
 
 
 def test_titles_say_the_level_and_no_internals_leak(all_documents):
-    for level, _, row, md, facts, _ in all_documents:
+    for level, _, row, md, _facts, _ in all_documents:
         noun = "local authority" if level.key == "la" else "constituency"
         assert md.startswith(f"# {row['name']} ({noun}): digital connectivity evidence\n")
         for word in JARGON:
@@ -192,3 +192,55 @@ def test_midlands_group_sentences_agree_with_the_numbers(cfg, frames, pack_dir):
     # the USO shares differ in the third significant figure: shown with enough decimals, never "the same"
     line = next(ln for ln in md.splitlines() if ln.startswith("- Premises below the USO") and "East Midlands" in ln)
     assert "the same as" not in line and re.search(r"\*\*0\.\d\d+%\*\*", line)
+
+
+def test_england_and_bduk_when_loaded(cfg, frames):
+    """With a national benchmark and BDUK counts (as issue 15 and `make fetch` add them), the case for investment
+    compares with England and says what is funded; every comparison still agrees with the numbers."""
+    import copy
+
+    from mapper.pack.documents import to_markdown
+    from mapper.pack.narrative import build_blocks
+    from mapper.pack.tables import area_facts, class_totals, pack_table
+
+    level = copy.copy(frames.la)
+    table = table_frame(level, cfg)
+    england = {"area": "England"}
+    for n in level.indicators:  # an England row made of whole numbers: 3x the Midlands counts plus one
+        england[f"{n}_num"] = 3 * table[f"{n}_num"].astype("float64").sum() + 1
+        england[f"{n}_den"] = 3 * table[f"{n}_den"].astype("float64").sum()
+        england[f"{n}_share"] = england[f"{n}_num"] / england[f"{n}_den"]
+    level.benchmarks = pd.DataFrame([england])
+    level.england_areas = 296
+    frame = level.frame.copy()
+    frame["england_rank_no_gigabit"] = range(1, len(frame) + 1)
+    for col, value in (("bduk_no_gigabit_now_n", 900), ("bduk_contract_n", 500), ("bduk_commercial_n", 250),
+                       ("bduk_residual_n", 150)):
+        frame[col] = value
+    level.frame = frame
+    ptable = pack_table(level, cfg)
+    for col in ("bduk_no_gigabit_now_n", "bduk_contract_n", "bduk_commercial_n", "bduk_residual_n"):
+        ptable[col] = ptable["code"].map(frame.set_index("code")[col])
+    for code in table["code"]:
+        facts = area_facts(level, cfg, frames, code, ptable, class_totals(level))
+        blocks = build_blocks(facts, cfg, scored=[c.name for c in cfg.score.indicators], maps=[],
+                              attributions=level.attributions)
+        md = to_markdown(blocks)
+        row = table.set_index("code").loc[code].copy()
+        row["code"] = code
+        assert "not available in this build" not in md
+        case = md.split("## Case for investment\n")[1].split("\n## ")[0]
+        assert "England (**" in case and "English local authorities on this measure" in case
+        assert "**900** premises without gigabit now: **500** in a signed Project Gigabit contract, **250** in " \
+               "suppliers' commercial plans and **150** with no funded or commercial plan" in case
+        m = re.search(r"premises \(\*\*([\d.]+)%\*\*\) cannot get gigabit-capable broadband .*? That share is "
+                      r"(.+?%\*\*\))\.(?:\s|$)", case)
+        subject = float(row["no_gigabit_num"]) / float(row["no_gigabit_den"])
+        words = CLAUSE.findall(m.group(2))
+        assert [c for _, c, _ in words][-1] == "England"
+        for word, comparator, value in words:
+            check_clause(m.group(1), subject, word, value, _expected(level, table, row, "no_gigabit", comparator))
+        from mapper.pack.documents import word_count
+        start = next(i for i, b in enumerate(blocks) if b[0] == "h" and b[2] == "Case for investment")
+        end = next(i for i, b in enumerate(blocks) if i > start and b[0] == "h")
+        assert 150 <= word_count(blocks[start + 1:end]) <= 250, code
