@@ -318,7 +318,7 @@ def change_sheet(level, table: pd.DataFrame) -> pd.DataFrame | None:
     for when in ("then", "now"):
         out[f"gigabit_share_{when}"] = [round(g / p, 6) if pd.notna(g) and pd.notna(p) and p else None
                                          for g, p in zip(out[f"gigabit_{when}"], out[f"premises_{when}"])]
-    out = _whole_counts(out, [c for c in out.columns if c.endswith(("_then", "_now", "_n"))])
+    out = _whole_counts(out, [c for c in out.columns if c.endswith(("_then", "_now", "_n")) and "_share_" not in c])
     order = ["code", "name", "region_name", "change_from_release", "later_release",
              "premises_then", "premises_now", "premises_change_n",
              "gigabit_then", "gigabit_now", "gigabit_gain_n", "gigabit_share_then", "gigabit_share_now",
