@@ -432,6 +432,7 @@ def to_xlsx(book: dict[str, Sheet], *, title: str, created) -> bytes:
     fill = PatternFill("solid", fgColor="DDDDDD")
     wrap_top = Alignment(vertical="top", wrap_text=True)
     for name, sheet in book.items():
+        sheet = sheet if isinstance(sheet, Sheet) else Sheet(sheet)  # a bare DataFrame is a table sheet
         frame = sheet.frame
         ws = wb.create_sheet(title=name[:31])
         cols = list(frame.columns)
