@@ -242,8 +242,10 @@ def _table(doc, header, rows, *, font_pt: float = 8.5) -> None:
     table.style = TABLE_STYLE
     table.autofit = False
     text_width = A4[0] - 2 * MARGIN_CM
-    first = min(6.0, text_width / 2) if len(header) > 3 else text_width / len(header)
-    widths = [first] + [(text_width - first) / max(1, len(header) - 1)] * (len(header) - 1)
+    # columns share the width in proportion to their longest text (capped), numbers no narrower than 1.5 cm
+    longest = [max([len(str(header[j]))] + [len(str(r[j])) for r in rows if j < len(r)]) for j in range(len(header))]
+    weights = [min(34 if j == 0 else 20, max(9, n)) for j, n in enumerate(longest)]
+    widths = [text_width * w / sum(weights) for w in weights]
     for cell, text in zip(table.rows[0].cells, header):
         cell.text = ""
         run = cell.paragraphs[0].add_run(str(text))

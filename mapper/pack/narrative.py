@@ -459,7 +459,8 @@ def mp_brief_blocks(facts: AreaFacts, cfg, level, *, attributions: list[str]) ->
     fig = facts.figures.get(HEADLINE)
     blocks: list[tuple] = [
         ("h", 1, f"{title(facts)}: MP brief on digital connectivity"),
-        ("p", [Seg("Ofcom Connected Nations data of "), D(month_text(facts.release)), Seg(". " + boundaries_note(level.title, facts.code))]),
+        ("p", [Seg("Ofcom Connected Nations data of "), D(month_text(facts.release)),
+               Seg(". " + boundaries_note(level.title, facts.code))]),
         ("h", 2, "The gap"),
         ("p", _gap_paragraph(facts)),
     ]
