@@ -131,9 +131,9 @@ def test_formula_names_stay_text_in_the_workbook():
     frame = pd.DataFrame({"code": ["E1", "E2"], "name": ["=1+2", "Rushcliffe"], "premises": [10, 20]})
     data = to_xlsx({"Ranked": frame}, title="t", created=pd.Timestamp("2025-07-01").to_pydatetime())
     ws = load_workbook(io.BytesIO(data))["Ranked"]
-    cell = ws["B2"]
+    cell = ws["B3"]  # row 1: plain-English headers, row 2: code names, data from row 3
     assert cell.data_type == "s" and cell.value == "=1+2"  # stored as text: shown, never evaluated
-    assert ws["C2"].data_type == "n"
+    assert ws["C3"].data_type == "n"
     sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet
 
