@@ -40,6 +40,8 @@ def describe(paths: list[Path], root: Path, registry: dict) -> list[dict]:
         }
         if entry.get("sha256") and entry["sha256"] != digest:
             record["warning"] = "sha256 differs from data/sources.yaml: the file was changed or replaced"
+        if entry.get("url"):
+            record["url"] = entry["url"]
         record["attribution_key"] = entry.get("attribution")
         record["year"] = entry.get("year")
         records.append(record)

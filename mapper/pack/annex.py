@@ -36,13 +36,28 @@ CAVEATS = (
     "published premises (or landmass) counts. Treat them as approximate.",
     "The priority score, rank and tier are relative to the Midlands areas in this build and change with the "
     "indicator weights chosen for it; they are not an official classification.",
-    "Deprivation indicators use the English Indices of Deprivation 2019 (mid-2015 population), published on 2011 "
-    "neighbourhoods and carried to 2021 neighbourhoods by the ONS lookup.",
     "Local-authority and constituency figures come from different Ofcom files (and may be different releases), so "
     "their premises totals differ slightly.",
     "Change over time compares two Ofcom releases of the same areas; premises built or demolished between them "
     "change the totals as well as coverage.",
 )
+
+
+#: What each edition of the Indices of Deprivation means for the figures, keyed by an indicator it supplies.
+DEPRIVATION_CAVEATS = (
+    (("deprived_lsoas", "education_deprived_lsoas", "barriers_deprived_lsoas"),
+     "Deprivation indicators marked IoD 2025 count neighbourhoods (2021 LSOAs, 1,000-3,000 residents each) in the "
+     "20% most deprived in England, not people: the IoD 2025 files used publish no population."),
+    (("deprived_population", "education_deprived", "older_population"),
+     "Indicators marked IoD 2019 count people with the mid-2015 population, published on 2011 neighbourhoods and "
+     "carried to 2021 neighbourhoods by the ONS lookup."),
+)
+
+
+def caveats(levels) -> list[str]:
+    """The general caveats plus one line per edition of the Indices of Deprivation the levels actually carry."""
+    used = {n for lv in levels for n in lv.indicators}
+    return [*CAVEATS, *(text for names, text in DEPRIVATION_CAVEATS if used.intersection(names))]
 
 
 def source_url(record: dict) -> str:
@@ -147,7 +162,7 @@ def annex_blocks(cfg, frames, levels, *, method_md: str, registry: dict, places_
         ("h", 2, "Method in brief"),
         ("ul", _method_bullets(cfg, levels)),
         ("h", 2, "Reading the figures"),
-        ("ul", [[Seg(c)] for c in CAVEATS]),
+        ("ul", [[Seg(c)] for c in caveats(levels)]),
         ("h", 2, "Data quality"),
         ("ul", _quality_bullets(frames)),
         ("h", 2, "Sources"),

@@ -65,8 +65,17 @@ INTEGER_COLUMNS = ("premises", "population", "nonres_premises", "rank", "tier", 
 
 
 def pack_levels(frames) -> dict:
-    """The levels a pack covers, by key (local authorities, constituencies; not LSOAs)."""
-    return {lv.key: lv for lv in frames.levels if lv.key != "lsoa"}
+    """The levels a pack covers, by key: local authorities and the current (2024) constituencies.
+
+    The 2010-2024 seats are a level only for change over time: their change sheet and the
+    Midlands change paragraph are built from them (:func:`change_levels`), nothing else.
+    """
+    return {lv.key: lv for lv in frames.levels if lv.key in ("la", "pcon")}
+
+
+def change_levels(frames) -> dict:
+    """Levels carrying change over time (an earlier release on the same boundaries), by key."""
+    return {lv.key: lv for lv in frames.levels if lv.key != "lsoa" and "gigabit_gain_n" in lv.frame.columns}
 
 
 def layer_name(key: str) -> str:
@@ -240,7 +249,7 @@ def render_pack(cfg, frames, areas: list[Area], *, progress: bool | None = None,
                                    footer=f"MP brief. Ofcom data of {rel}. Contains Ofcom data."))
 
     book = workbook.sheets(cfg, frames, levels, tables, facts_list, registry, method_statement(cfg, frames),
-                           places_credit=ctx.places_credit)
+                           places_credit=ctx.places_credit, changes=change_levels(frames))
     files[WORKBOOK] = normalise_zip(workbook.to_xlsx(book, title=f"{cfg.title}: evidence pack", created=when), when)
     for name, sheet in book.items():
         files[f"csv/{workbook.csv_name(name)}"] = workbook.to_csv(sheet)

@@ -39,6 +39,10 @@ PHRASES = {
     "deprived_population": "live in the most deprived fifth of neighbourhoods in England (IMD 2019)",
     "education_deprived": "live in the most education-deprived fifth of neighbourhoods (IMD 2019)",
     "older_population": "are aged 60 or over",
+    "deprived_lsoas": "are among the 20% most deprived neighbourhoods in England (IMD 2025)",
+    "education_deprived_lsoas": "are among the 20% most education-deprived neighbourhoods in England (IoD 2025)",
+    "barriers_deprived_lsoas": "are among the 20% most deprived neighbourhoods in England for barriers to housing and "
+                               "services (IoD 2025)",
     "no_indoor_4g": "have no indoor 4G signal from any operator",
     "partial_indoor_4g": "cannot get indoor 4G from all four operators",
     "no_outdoor_5g": "have no outdoor 5G signal",
@@ -205,8 +209,8 @@ def _gap_paragraph(facts: AreaFacts) -> list[Seg]:
         segs += [Seg(" That share is "), *clauses, Seg(".")]
     if fig.england_share is None:
         segs.append(Seg(" " + ENGLAND_MISSING))
-    if fig.england_rank is not None and facts.england_areas:
-        segs += [Seg(" It ranks "), D(ordinal(fig.england_rank)), Seg(" of "), D(count(facts.england_areas)),
+    if fig.england_rank is not None and fig.england_areas:
+        segs += [Seg(" It ranks "), D(ordinal(fig.england_rank)), Seg(" of "), D(count(fig.england_areas)),
                  Seg(f" English {level_noun(facts.level, True)} on this measure (1st has the largest share without "
                      "gigabit).")]
     return segs
@@ -613,9 +617,10 @@ def build_midlands_blocks(mf: MidlandsFacts, cfg, *, scored: list[str], maps: li
                    ("ul", diag)]
     whole_picture = [s for s in (_nonres_sentence(whole), _mobile_sentence(whole), _takeup_sentence(whole)) if s]
     if mf.change is not None:
+        noun = level_noun(mf.change.level, True)
         change = _change_sentence(mf.change, lead=[
-            Seg("Change over time, summed over the "), D(count(mf.n_areas.get("pcon", 0))),
-            Seg(" Midlands constituencies (the level Ofcom's earlier release is compared on): ")])
+            Seg("Change over time, summed over the "), D(count(mf.n_areas.get("change", 0))),
+            Seg(f" Midlands {noun} ({mf.change.level_title}, the level Ofcom's earlier releases are compared on): ")])
         if change:
             whole_picture.append(change)
     if whole_picture:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..publish.tables import table_frame
 from ..score import IMD, INDICATORS, OFCOM, OFCOM_MOBILE, OFCOM_NONRES, OFCOM_TAKEUP, totals
+from ..score.indicators import IMD2025
 
 #: Columns the lead stage may add to ``level.frame`` (used when present, never invented).
 STABILITY_COLUMNS = ("rank_median", "rank_p05", "rank_p95", "top_tier_share", "stability")
@@ -31,11 +32,13 @@ ENGLAND_RANK_PREFIX = "england_rank_"
 
 #: Which input file each indicator source comes from, per level (for its release).
 SOURCE_INPUTS = {
-    OFCOM: {"la": "la_coverage", "pcon": "pcon_coverage"},
-    OFCOM_NONRES: {"la": "la_coverage_residential", "pcon": "pcon_coverage_residential"},
+    OFCOM: {"la": "la_coverage", "pcon": "pcon_coverage", "pcon10": "pcon10_coverage"},
+    OFCOM_NONRES: {"la": "la_coverage_residential", "pcon": "pcon_coverage_residential",
+                   "pcon10": "pcon10_coverage_residential"},
     OFCOM_MOBILE: {"la": "la_mobile"},
     OFCOM_TAKEUP: {"la": "la_takeup"},
-    IMD: {"la": "imd", "pcon": "imd"},
+    IMD: {"la": "imd", "pcon": "imd", "pcon10": "imd"},
+    IMD2025: {"la": "imd2025", "pcon": "imd2025", "pcon10": "imd2025"},
 }
 #: Short citations used in sentences ("(Ofcom Connected Nations, July 2025)").
 SHORT_SOURCE = {
@@ -44,6 +47,7 @@ SHORT_SOURCE = {
     OFCOM_MOBILE: "Ofcom Connected Nations mobile coverage",
     OFCOM_TAKEUP: "Ofcom Connected Nations full-fibre take-up",
     IMD: "English Indices of Deprivation 2019, MHCLG",
+    IMD2025: "English Indices of Deprivation 2025, MHCLG",
 }
 
 LEVEL_NOUN = {"la": ("local authority", "local authorities"), "pcon": ("constituency", "constituencies")}
@@ -72,8 +76,12 @@ def benchmark_row(level, area: str = "England") -> dict | None:
 
 
 def pack_table(level, cfg) -> pd.DataFrame:
-    """The published table (``export.table_frame``) plus any lead-stage columns in ``level.frame``."""
-    table = table_frame(level, cfg)
+    """The published table (``table_frame``, canonical column names) plus any lead-stage columns in ``level.frame``.
+
+    Estimated indicators keep their ``<indicator>_num`` / ``_share`` names here so the pack reads one set of
+    names; every sheet and CSV written from it is renamed with :func:`mapper.publish.tables.published_names`.
+    """
+    table = table_frame(level, cfg, estimate_names=False)
     extra = [c for c in LEAD_COLUMNS if c in level.frame.columns and c not in table.columns]
     extra += sorted(c for c in level.frame.columns if c.startswith(ENGLAND_RANK_PREFIX) and c not in table.columns)
     if extra:
@@ -167,6 +175,7 @@ class Figure:
     midlands_share: float | None = None
     england_share: float | None = None
     england_rank: int | None = None
+    england_areas: int | None = None      # English areas of this level ranked on this indicator (issue 15)
 
 
 @dataclass
@@ -187,7 +196,6 @@ class AreaFacts:
     row: dict
     figures: dict[str, Figure] = field(default_factory=dict)
     release: str | None = None            # YYYY-MM of the level's coverage file
-    england_areas: int | None = None      # English areas of this level ranked nationally (issue 15), when loaded
     has_england: bool = False             # a national (England) benchmark is loaded for this level
     bduk: dict | None = None              # BDUK premises-in-plans counts of the area, when fetched
     bduk_release: str | None = None
@@ -218,8 +226,7 @@ def area_facts(level, cfg, frames, code: str, table: pd.DataFrame | None = None,
     )
     england = benchmark_row(level)
     facts.has_england = england is not None
-    areas = getattr(level, "england_areas", None)
-    facts.england_areas = int(areas) if areas is not None and not pd.isna(areas) else None
+    ranked = getattr(level, "england_areas", None) or {}
     bduk = {c.removeprefix("bduk_"): row.get(c) for c in row if c.startswith("bduk_") and c.endswith("_n")}
     if bduk and bduk.get("no_gigabit_now_n") is not None:
         facts.bduk = bduk
@@ -243,6 +250,7 @@ def area_facts(level, cfg, frames, code: str, table: pd.DataFrame | None = None,
             fig.england_share = england.get(col)
         rank = row.get(f"{ENGLAND_RANK_PREFIX}{name}")
         fig.england_rank = int(rank) if rank is not None else None
+        fig.england_areas = ranked.get(name)
         facts.figures[name] = fig
     return facts
 
@@ -372,11 +380,17 @@ def midlands_facts(la, pcon, cfg, frames, tables: dict[str, pd.DataFrame] | None
         pcon_table = tables.get("pcon") if tables.get("pcon") is not None else pack_table(pcon, cfg)
         diagnoses["pcon"] = _diagnosis_counts(pcon_table)
         n_areas["pcon"] = len(pcon_table)
-        prow = {k: _clean(v) for k, v in pcon.totals.iloc[-1].to_dict().items()}
-        since = sorted(set(pcon_table["change_from_release"].dropna().astype(str))) \
-            if "change_from_release" in pcon_table.columns else []
+    # Change over time: the level that carries it (the 2010-2024 seats; the 2024 seats have one release so far).
+    for lv in (getattr(frames, "pcon10", None), pcon, la):
+        if lv is None or "gigabit_gain_n" not in lv.frame.columns:
+            continue
+        lv_table = pack_table(lv, cfg)
+        prow = {k: _clean(v) for k, v in lv.totals.iloc[-1].to_dict().items()}
+        since = sorted(set(lv_table["change_from_release"].dropna().astype(str)))
         if len(since) == 1 and prow.get("gigabit_gain_n") is not None:
             prow["change_from_release"] = since[0]
-            change = _totals_facts(pcon, cfg, frames, prow, name="the Midlands", code="Midlands",
-                                   n_scored=int(pcon_table["score"].notna().sum()))
+            change = _totals_facts(lv, cfg, frames, prow, name="the Midlands", code="Midlands",
+                                   n_scored=int(lv_table["score"].notna().sum()))
+            n_areas.setdefault("change", len(lv_table))
+            break
     return MidlandsFacts(whole, regions, classes, top_rows, diagnoses, n_areas, change)

@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .._io import FORMULA_TRIGGERS, csv_text
+from ..publish.tables import published_names
 from ..score import INDICATORS
 from .annex import source_url, unique_sources
 from .documents import markdown_lines, strip_markdown
 from .tables import (
+    pack_table,
     DIAGNOSIS_COLUMNS,
     RATE_COUNT_COLUMNS,
     STABILITY_COLUMNS,
@@ -121,6 +123,10 @@ def header_label(col: str) -> str:
     >>> header_label("no_gigabit_share"), header_label("rank")
     ('Premises without gigabit-capable broadband (share)', 'Priority rank (1 = highest)')
     """
+    if col.endswith("_num_rounding") and col.removesuffix("_num_rounding") in INDICATORS:
+        ind = INDICATORS[col.removesuffix("_num_rounding")]
+        return f"{ind.label}: +/- rounding margin of the estimated count"
+    col = col.removesuffix("_estimate")
     for suffix, what in (("_num", "count"), ("_den", "out of"), ("_share", "share")):
         name = col[: -len(suffix)]
         if col.endswith(suffix) and name in INDICATORS:
@@ -167,7 +173,8 @@ def _number_format(col: str, value) -> str | None:
 
 # --- sheets -------------------------------------------------------------------------
 
-def cover_sheet(cfg, frames, levels, registry: dict, book_names: list[str], places_credit: str | None) -> pd.DataFrame:
+def cover_sheet(cfg, frames, levels, registry: dict, book_names: list[str], places_credit: str | None,
+                changes: dict | None = None) -> pd.DataFrame:
     from .. import __version__
     from ..load.provenance import attributions
 
@@ -181,6 +188,13 @@ def cover_sheet(cfg, frames, levels, registry: dict, book_names: list[str], plac
     for lv in levels.values():
         rows.append((f"Data release: {level_noun(lv.key, True)}", f"{lv.title}: Ofcom Connected Nations, "
                      f"{month_text(level_release(lv))}"))
+    for key, lv in (changes or {}).items():
+        if key in levels:
+            continue
+        earlier = lv.frame["change_from_release"].dropna() if "change_from_release" in lv.frame.columns else []
+        since = f"{month_text(str(earlier.iloc[0]))} to " if len(earlier) else ""
+        rows.append((f"Change over time: {lv.title}", f"Ofcom Connected Nations, {since}{month_text(level_release(lv))}"
+                     " (a separate level: these seats were abolished at the 2024 general election)"))
     if all(benchmark_row(lv) is None for lv in levels.values()):
         rows.append(("England comparison", ENGLAND_NOTE))
     rows += [
@@ -211,6 +225,8 @@ SHEET_NOTES = {
     "Constituency indicators": "every indicator of every constituency (count, out of, share)",
     "LA change": "change over time per local authority: both releases, baselines and differences",
     "Constituency change": "change over time per constituency: both releases, baselines and differences",
+    "Constituency change 2010 seats": "change over time per 2010-2024 constituency (the seats abolished at the 2024 "
+                                      "general election): both releases, baselines and differences",
     "Definitions": "every column: plain-English header, code name and meaning",
     "Indicators": "indicator definitions, sources and weights in the priority score",
     "Sources": "every input file with release, licence, link and checksum",
@@ -384,10 +400,15 @@ def definitions_sheet(book: dict[str, Sheet]) -> pd.DataFrame:
 
 
 def sheets(cfg, frames, levels: dict, tables: dict, facts_list, registry: dict, method_md: str, *,
-           places_credit: str | None = None) -> dict[str, Sheet]:
-    """Sheet name -> :class:`Sheet`, in workbook order (names are also the CSV file stems)."""
+           places_credit: str | None = None, changes: dict | None = None) -> dict[str, Sheet]:
+    """Sheet name -> :class:`Sheet`, in workbook order (names are also the CSV file stems).
+
+    ``changes``: the levels whose change over time gets a sheet (default: those of ``levels`` that carry it);
+    the 2010-2024 seats appear only there.
+    """
     names = {"la": ("Ranked LAs", "LA indicators", "LA change"),
-             "pcon": ("Ranked constituencies", "Constituency indicators", "Constituency change")}
+             "pcon": ("Ranked constituencies", "Constituency indicators", "Constituency change"),
+             "pcon10": ("Ranked constituencies 2010", "Constituency indicators 2010", "Constituency change 2010 seats")}
     body: dict[str, Sheet] = {"Summary": Sheet(summary_sheet(levels, cfg)),
                               "Pack areas": Sheet(pack_areas_sheet(facts_list))}
     for key in levels:
@@ -395,10 +416,10 @@ def sheets(cfg, frames, levels: dict, tables: dict, facts_list, registry: dict, 
         body[ranked] = Sheet(ranked_sheet(tables[key]))
     for key in levels:
         _, inds, _ = names.get(key, (f"Ranked {key}", f"{key} indicators", f"{key} change"))
-        body[inds] = Sheet(tables[key])
-    for key, level in levels.items():
+        body[inds] = Sheet(tables[key].rename(columns=published_names(tables[key].columns)))  # estimates say so
+    for key, level in (changes if changes is not None else levels).items():
         _, _, change = names.get(key, (f"Ranked {key}", f"{key} indicators", f"{key} change"))
-        ch = change_sheet(level, tables[key])
+        ch = change_sheet(level, tables[key] if key in tables else pack_table(level, cfg))
         if ch is not None:
             body[change] = Sheet(ch)
     body["Definitions"] = Sheet(pd.DataFrame())
@@ -406,7 +427,7 @@ def sheets(cfg, frames, levels: dict, tables: dict, facts_list, registry: dict, 
     body["Sources"] = Sheet(sources_sheet(frames, registry))
     body["Method"] = Sheet(method_sheet(method_md), kind="text", widths={"section": 28, "text": 120})
     body["Definitions"] = Sheet(definitions_sheet(body), widths={"column": 30, "header": 55, "meaning": 90})
-    cover = Sheet(cover_sheet(cfg, frames, levels, registry, list(body), places_credit), kind="text",
+    cover = Sheet(cover_sheet(cfg, frames, levels, registry, list(body), places_credit, changes), kind="text",
                   widths={"item": 30, "detail": 120})
     return {"Cover": cover, **body}
 

@@ -52,12 +52,31 @@ def indicator_columns(name: str) -> dict[str, str]:
     return cols
 
 
-def table_frame(level, cfg) -> pd.DataFrame:
+def published_names(columns) -> dict[str, str]:
+    """Canonical -> published column name for every estimated indicator's numerator and share in ``columns``.
+
+    >>> published_names(["no_indoor_4g_num", "no_gigabit_num"])
+    {'no_indoor_4g_num': 'no_indoor_4g_num_estimate'}
+    """
+    out = {}
+    for c in columns:
+        for part in ("num", "share"):
+            name = str(c).removesuffix(f"_{part}")
+            if name != c and name in INDICATORS:
+                published = indicator_columns(name)[part]
+                if published != c:
+                    out[c] = published
+    return out
+
+
+def table_frame(level, cfg, *, estimate_names: bool = True) -> pd.DataFrame:
     """The published table for a level, as a DataFrame (no geometry).
 
     Estimated indicators (derived from Ofcom's rounded percentages) carry ``_estimate`` in
     their numerator and share column names, and ``<indicator>_num_rounding``: how far the
     count can be off from the rounding of the published percentage alone (+/-).
+    ``estimate_names=False`` keeps the canonical ``<indicator>_num`` / ``_share`` names (for
+    code that reads the figures; anything written out is renamed with :func:`published_names`).
     """
     frame = pd.DataFrame(level.frame.drop(columns="geometry"))
     rename: dict[str, str] = {}
@@ -90,7 +109,8 @@ def table_frame(level, cfg) -> pd.DataFrame:
             out[c] = out[c].astype("float64").round(1)
         elif c in ("top_tier_share", "tier_agreement"):
             out[c] = out[c].astype("float64").round(3)
-    out = out.rename(columns=rename)
+    if estimate_names:
+        out = out.rename(columns=rename)
     out.insert(2, "release", level.release)
     return out.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
 

@@ -11,8 +11,8 @@ import pytest
 from docx import Document
 from docx.shared import Cm
 
-DOCS = ["narrative/E07000142_west-lindsey.docx", "narrative/E14000707_gainsborough.docx",
-        "narrative/E14000707_gainsborough_mp_brief.docx", "narrative/midlands.docx", "narrative/annex.docx"]
+DOCS = ["narrative/E07000142_west-lindsey.docx", "narrative/E14001243_gainsborough.docx",
+        "narrative/E14001243_gainsborough_mp_brief.docx", "narrative/midlands.docx", "narrative/annex.docx"]
 MARKUP = re.compile(r"\*\*|`|\*[A-Za-z][^*]*\*|^#+ |\]\(|\\\\[*_]")
 
 
@@ -58,9 +58,9 @@ def test_annex_holds_method_quality_and_sources_once(frames, pack_dir):
 
 
 def test_mp_brief_is_short_and_says_which_boundaries(pack_dir):
-    md = (pack_dir / "narrative/E14000707_gainsborough_mp_brief.md").read_text("utf-8")
+    md = (pack_dir / "narrative/E14001243_gainsborough_mp_brief.md").read_text("utf-8")
     assert md.startswith("# Gainsborough (constituency): MP brief")
-    assert "2010-2024 constituency boundaries" in md and "2024 seats are not loaded in this build" in md
+    assert "2024 constituency boundaries (the current seats)" in md and "2010-2024" not in md
     words = len(re.sub(r"[*#\\]", "", md).split())
     assert words <= 480, words
     assert "![" not in md
@@ -69,7 +69,7 @@ def test_mp_brief_is_short_and_says_which_boundaries(pack_dir):
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
 def test_mp_brief_prints_on_one_page(pack_dir, tmp_path):
     subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(pack_dir / "narrative/E14000707_gainsborough_mp_brief.docx")], check=True, capture_output=True,
+                    str(pack_dir / "narrative/E14001243_gainsborough_mp_brief.docx")], check=True, capture_output=True,
                    timeout=300)
-    pdf = (tmp_path / "E14000707_gainsborough_mp_brief.pdf").read_bytes()
+    pdf = (tmp_path / "E14001243_gainsborough_mp_brief.pdf").read_bytes()
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1

@@ -55,7 +55,7 @@ def _homes(table: pd.DataFrame) -> tuple[float, float]:
 
 
 def _top(cfg, frames) -> pd.DataFrame:
-    la = table_frame(frames.la, cfg)
+    la = table_frame(frames.la, cfg, estimate_names=False)
     return la[la["rank"].notna()].sort_values(["rank", "code"]).head(10)
 
 
@@ -83,7 +83,7 @@ def _section(paras, heading: str) -> list[str]:
 
 def allowed_figures(cfg, frames) -> set[str]:
     """Every formatted figure the Midlands narrative may quote, from summed table counts."""
-    la, pcon = table_frame(frames.la, cfg), table_frame(frames.pcon, cfg)
+    la, pcon = table_frame(frames.la, cfg, estimate_names=False), table_frame(frames.pcon, cfg, estimate_names=False)
     groups = [la] + [la[la["region_name"] == r] for r in la["region_name"].dropna().unique()] \
         + [la[la[frames.la.class_col] == c] for c in la[frames.la.class_col].dropna().unique()]
     out: set[str] = set()
@@ -101,10 +101,16 @@ def allowed_figures(cfg, frames) -> set[str]:
                     _ordinal(row["rank_p95"]), str(row["stability"])})
     for t in (la, pcon):
         out.update(_int(v) for v in t["diagnosis"].value_counts())
+    pcon10 = table_frame(frames.pcon10, cfg, estimate_names=False)  # change over time: the 2010-2024 seats
+    out.add(_int(len(pcon10)))
     for c in ("gigabit_gain_n", "below_uso_change_n", "unable_30_change_n", "premises_change_n"):
-        out.add(_int(abs(pcon[c].astype('float64').sum())))
-    out.update(_month(r) for r in pcon["change_from_release"].dropna().unique())
-    out.update(_month(lv.coverage.meta["release_date"]) for lv in (frames.la, frames.pcon))
+        out.add(_int(abs(pcon10[c].astype('float64').sum())))
+    out.update(_month(r) for r in pcon10["change_from_release"].dropna().unique())
+    out.update(_month(lv.coverage.meta["release_date"]) for lv in (frames.la, frames.pcon, frames.pcon10))
+    england = frames.la.benchmarks.set_index("area").loc["England"]
+    for n in available_indicators(frames.la.frame):
+        if f"{n}_share" in england.index and pd.notna(england[f"{n}_share"]):
+            out.update(_pcts(england[f"{n}_share"]))
     return out
 
 
@@ -127,7 +133,7 @@ def test_the_midlands_narrative_is_written_without_any_pack_area(cfg, frames):
 
 
 def test_headline_sentence(cfg, frames, pack_dir):
-    la = table_frame(frames.la, cfg)
+    la = table_frame(frames.la, cfg, estimate_names=False)
     num, den = _sums(la, "no_gigabit")
     tot = frames.la.totals.set_index("area").loc["Midlands"]
     assert (num, den) == (tot["no_gigabit_num"], tot["no_gigabit_den"])  # level.totals = summed counts
@@ -155,7 +161,7 @@ def test_every_bold_figure_is_a_summed_table_figure(cfg, frames, pack_dir):
 
 def test_a_tampered_figure_is_caught(cfg, frames, pack_dir):
     md = (pack_dir / MD).read_text("utf-8")
-    la = table_frame(frames.la, cfg)
+    la = table_frame(frames.la, cfg, estimate_names=False)
     real = _int(_sums(la, "no_gigabit")[0])
     wrong = _int(_sums(la, "no_gigabit")[0] + 1)
     tampered = md.replace(f"**{real}**", f"**{wrong}**", 1)
@@ -164,7 +170,7 @@ def test_a_tampered_figure_is_caught(cfg, frames, pack_dir):
 
 
 def test_regions_and_rural_urban_sum_counts_then_divide(cfg, frames, pack_dir):
-    la = table_frame(frames.la, cfg)
+    la = table_frame(frames.la, cfg, estimate_names=False)
     _, paras = _paragraphs(pack_dir / DOCX)
     em, wm = (la[la["region_name"] == r] for r in ("East Midlands", "West Midlands"))
     (en, ed), (wn, wd) = _sums(em, "no_gigabit"), _sums(wm, "no_gigabit")
@@ -204,7 +210,7 @@ def test_top_ten_priority_las(cfg, frames, pack_dir):
 
 
 def test_nonresidential_gap_mobile_takeup_change_and_diagnoses(cfg, frames, pack_dir):
-    la, pcon = table_frame(frames.la, cfg), table_frame(frames.pcon, cfg)
+    la, pcon = table_frame(frames.la, cfg, estimate_names=False), table_frame(frames.pcon, cfg, estimate_names=False)
     _, paras = _paragraphs(pack_dir / DOCX)
     text = "\n".join(_section(paras, "The whole connectivity picture"))
     nn, nd = _sums(la, "nonres_no_gigabit")
@@ -217,9 +223,11 @@ def test_nonresidential_gap_mobile_takeup_change_and_diagnoses(cfg, frames, pack
     mn, md_ = _sums(la, "no_indoor_4g")
     assert f"Mobile not-spots: an estimated {_int(mn)} of {_int(md_)} premises ({_pct(mn / md_)})" in text
     assert "derived estimates" in text and "derived estimate" in text.split("Full-fibre take-up:")[1]
-    since = _month(pcon["change_from_release"].iloc[0])
-    gain = int(pcon["gigabit_gain_n"].astype("float64").sum())
-    assert (f"summed over the {len(pcon)} Midlands constituencies (the level Ofcom's earlier release is compared on): "
+    pcon10 = table_frame(frames.pcon10, cfg, estimate_names=False)
+    since = _month(pcon10["change_from_release"].iloc[0])
+    gain = int(pcon10["gigabit_gain_n"].astype("float64").sum())
+    assert (f"summed over the {len(pcon10)} Midlands constituencies (Westminster constituencies (2010-2024 boundaries), "
+            "the level Ofcom's earlier releases are compared on): "
             f"between {since} and January 2024, the number of premises able to get gigabit-capable broadband "
             f"{'rose' if gain > 0 else 'fell'} by {abs(gain):,}") in text
     assert "2020-09" not in text and since == "September 2020"
@@ -235,7 +243,7 @@ def test_nonresidential_gap_mobile_takeup_change_and_diagnoses(cfg, frames, pack
 def test_table_maps_and_sources(cfg, frames, pack_files, pack_dir):
     doc = Document(str(pack_dir / DOCX))
     header = [c.text for c in doc.tables[0].rows[0].cells]
-    assert header == ["Indicator", "Count", "Of", "Midlands", "East Midlands", "West Midlands", "Rural", "Urban"]
+    assert header == ["Indicator", "Count", "Of", "Midlands", "East Midlands", "West Midlands", "Rural", "Urban", "England"]
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in doc.tables[0].rows[1:]}
     tot = frames.la.totals.set_index("area")
     assert rows["Premises without gigabit-capable broadband"][1:] == [
@@ -243,7 +251,8 @@ def test_table_maps_and_sources(cfg, frames, pack_files, pack_dir):
         *(_pct(tot.loc[a, "no_gigabit_share"]) for a in ("Midlands", "East Midlands", "West Midlands")),
         *(_pct(frames.la.frame.loc[frames.la.frame["urban_rural"] == c, "no_gigabit_num"].sum()
                / frames.la.frame.loc[frames.la.frame["urban_rural"] == c, "no_gigabit_den"].sum())
-          for c in ("Rural", "Urban"))]
+          for c in ("Rural", "Urban")),
+        _pct(frames.la.benchmarks.set_index("area").loc["England", "no_gigabit_share"])]
     uso = rows["Premises below the USO (no decent broadband)"]
     assert uso[4] != uso[5]  # East and West Midlands differ, so they print differently
     assert len(doc.inline_shapes) == 2

@@ -20,7 +20,7 @@ def _sha(path) -> str:
 
 
 MAPS = [f"{stem}_{kind}" for stem in ("midlands_la", "midlands_constituency", "E07000142_west-lindsey",
-                                      "E14000707_gainsborough") for kind in ("tiers", "gap")]
+                                      "E14001243_gainsborough") for kind in ("tiers", "gap")]
 
 
 @pytest.mark.parametrize("stem", MAPS)
@@ -40,7 +40,7 @@ def test_maps_have_print_size_embedded_truetype_and_no_clipped_text(pack_dir, st
     assert b"Software" not in (pack_dir / "maps" / f"{stem}.png").read_bytes()[:2000]
 
 
-@pytest.mark.parametrize("code, key", [("E07000142", "la"), ("E14000707", "pcon"), ("E08000025", "la")])
+@pytest.mark.parametrize("code, key", [("E07000142", "la"), ("E14001243", "pcon"), ("E08000025", "la")])
 @pytest.mark.parametrize("kind", ["tiers", "gap"])
 def test_map_text_fits_and_labels_do_not_collide(cfg, frames, code, key, kind):
     """Every text of the figure lies inside the page; placed labels never overlap one another."""
@@ -90,9 +90,9 @@ def test_geopackage_layers_crs_integers_and_releases(cfg, frames, pack_dir):
         meta = dict(con.execute("SELECT key, value FROM pack_metadata"))
         stamps = dict(con.execute("SELECT table_name, last_change FROM gpkg_contents"))
     assert meta["schema_version"] == "2" and meta["config_sha256"] == cfg.sha256 and meta["crs"] == "EPSG:27700"
-    assert meta["data_release:local_authorities"] == "2025-07" and meta["data_release:constituencies"] == "2024-01"
+    assert meta["data_release:local_authorities"] == "2025-07" and meta["data_release:constituencies"] == "2025-07"
     assert stamps["local_authorities"] == "2025-07-01T00:00:00.000Z"
-    assert stamps["constituencies"] == "2024-01-01T00:00:00.000Z"
+    assert stamps["constituencies"] == "2025-07-01T00:00:00.000Z"
 
 
 def test_manifest_lists_inputs_config_and_every_output(cfg, frames, pack_dir):
@@ -107,10 +107,10 @@ def test_manifest_lists_inputs_config_and_every_output(cfg, frames, pack_dir):
     assert listed == [p for p in on_disk if p != "manifest.json"]
     for o in man["outputs"]:
         assert _sha(pack_dir / o["file"]) == o["sha256"], o["file"]
-    assert [a["code"] for a in man["areas"]] == ["E07000142", "E14000707"]
+    assert [a["code"] for a in man["areas"]] == ["E07000142", "E14001243"]
     assert man["geopackage"]["crs"] == "EPSG:27700"
-    assert man["geopackage"]["layers"]["constituencies"]["data_release"] == "2024-01"
-    assert {lv["key"]: lv["data_release"] for lv in man["levels"]} == {"la": "2025-07", "pcon": "2024-01"}
+    assert man["geopackage"]["layers"]["constituencies"]["data_release"] == "2025-07"
+    assert {lv["key"]: lv["data_release"] for lv in man["levels"]} == {"la": "2025-07", "pcon": "2025-07"}
 
 
 def test_rerun_is_byte_identical(cfg, frames, pack_areas, pack_files, pack_dir, tmp_path):
@@ -159,7 +159,7 @@ def test_area_resolution(frames):
     from mapper.pack import AreaError, resolve_areas
 
     got = resolve_areas(frames, ["e07000142", "  west   lindsey ", "GAINSBOROUGH"])
-    assert [(a.level, a.code) for a in got] == [("la", "E07000142"), ("pcon", "E14000707")]
+    assert [(a.level, a.code) for a in got] == [("la", "E07000142"), ("pcon", "E14001243")]
     both = resolve_areas(frames, ["Derbyshire Dales"])
     assert sorted(a.level for a in both) == ["la", "pcon"]
     with pytest.raises(AreaError, match="did you mean 'West Lindsey'"):

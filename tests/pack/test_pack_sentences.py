@@ -85,7 +85,7 @@ def all_documents(cfg, frames):
     """(level, table row, markdown, facts, blocks) for every area of both levels."""
     out = []
     for _key, level in _levels(frames).items():
-        table = table_frame(level, cfg)
+        table = table_frame(level, cfg, estimate_names=False)
         for _, row in table.iterrows():
             facts, blocks, md = _area_markdown(cfg, frames, level, row["code"])
             out.append((level, table, row, md, facts, blocks))
@@ -125,9 +125,10 @@ def test_every_comparison_sentence_of_every_area_agrees_with_the_numbers(all_doc
 def test_the_issue_examples_are_fixed(all_documents):
     docs = {(lv.key, row["name"]): md for lv, _, row, md, _, _ in all_documents}
     gainsborough = docs[("pcon", "Gainsborough")]
-    assert re.search(r"People in the 20% most deprived LSOAs \(IMD 2019\): \*\*18\.9%\*\* in Gainsborough; higher than "
-                     r"the East Midlands \(\*\*17\.8%\*\*\), lower than the Midlands as a whole \(\*\*24\.5%\*\*\)",
-                     gainsborough)
+    # the 2024 seat: neighbourhoods counted with IoD 2025; each comparison word follows the numbers
+    assert re.search(r"Neighbourhoods in the 20% most deprived in England \(IoD 2025\): \*\*17\.0%\*\* in Gainsborough; "
+                     r"lower than the East Midlands \(\*\*18\.9%\*\*\), lower than the Midlands as a whole "
+                     r"\(\*\*24\.2%\*\*\)", gainsborough)
     amber = docs[("la", "Amber Valley")]
     line = next(ln for ln in amber.splitlines() if ln.startswith("- Premises without gigabit-capable broadband:"))
     assert "higher than the Midlands as a whole" in line
@@ -173,7 +174,7 @@ def test_rank_wording_when_the_interval_is_one_rank(all_documents):
 def test_midlands_group_sentences_agree_with_the_numbers(cfg, frames, pack_dir):
     """'x% in the East Midlands (...), higher than y% in the West Midlands' and the rural/urban pair."""
     md = (pack_dir / "narrative/midlands.md").read_text("utf-8")
-    la = table_frame(frames.la, cfg)
+    la = table_frame(frames.la, cfg, estimate_names=False)
     pat = re.compile(r"^- (.+?): \*\*([\d.]+)%\*\* (?:in the (East Midlands)|across the \*\*\d+\*\* (rural) local "
                      r"authorities) .*?, (higher than|lower than|about the same as|the same as) \*\*([\d.]+)%\*\* "
                      r"(?:in the (West Midlands)|across the \*\*\d+\*\* (urban) local authorities)", re.M)
@@ -204,14 +205,14 @@ def test_england_and_bduk_when_loaded(cfg, frames):
     from mapper.pack.tables import area_facts, class_totals, pack_table
 
     level = copy.copy(frames.la)
-    table = table_frame(level, cfg)
+    table = table_frame(level, cfg, estimate_names=False)
     england = {"area": "England"}
     for n in level.indicators:  # an England row made of whole numbers: 3x the Midlands counts plus one
         england[f"{n}_num"] = 3 * table[f"{n}_num"].astype("float64").sum() + 1
         england[f"{n}_den"] = 3 * table[f"{n}_den"].astype("float64").sum()
         england[f"{n}_share"] = england[f"{n}_num"] / england[f"{n}_den"]
     level.benchmarks = pd.DataFrame([england])
-    level.england_areas = 296
+    level.england_areas = {n: 296 for n in level.indicators}
     frame = level.frame.copy()
     frame["england_rank_no_gigabit"] = range(1, len(frame) + 1)
     for col, value in (("bduk_no_gigabit_now_n", 900), ("bduk_contract_n", 500), ("bduk_commercial_n", 250),
@@ -244,3 +245,11 @@ def test_england_and_bduk_when_loaded(cfg, frames):
         start = next(i for i, b in enumerate(blocks) if b[0] == "h" and b[2] == "Case for investment")
         end = next(i for i, b in enumerate(blocks) if i > start and b[0] == "h")
         assert 150 <= word_count(blocks[start + 1:end]) <= 250, code
+
+
+def test_every_indicator_has_its_own_sentence_phrase():
+    """No indicator falls back to the generic "are counted in '<label>'" wording in a count sentence."""
+    from mapper.pack.narrative import PHRASES
+    from mapper.score import INDICATORS
+
+    assert set(INDICATORS) <= set(PHRASES), sorted(set(INDICATORS) - set(PHRASES))

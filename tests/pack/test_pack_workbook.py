@@ -34,7 +34,7 @@ def _cells(ws, code: str) -> list:
 def test_sheets_headers_and_panes(wb):
     assert wb.sheetnames[0] == "Cover"
     for name in ("Summary", "Pack areas", "Ranked LAs", "Ranked constituencies", "LA indicators",
-                 "Constituency indicators", "Constituency change", "Definitions", "Indicators", "Sources", "Method"):
+                 "Constituency indicators", "Constituency change 2010 seats", "Definitions", "Indicators", "Sources", "Method"):
         assert name in wb.sheetnames
     for ws in wb.worksheets:
         assert all(c.font.bold for c in ws[1] if c.value is not None), ws.title
@@ -48,7 +48,7 @@ def test_sheets_headers_and_panes(wb):
     ws = wb["LA indicators"]
     header = dict(zip([c.value for c in ws[2]], [c.value for c in ws[1]]))
     assert header["no_gigabit_share"] == "Premises without gigabit-capable broadband (share)"
-    assert header["no_indoor_4g_num"].endswith("(estimate) (count)") or "estimate" in header["no_indoor_4g_num"]
+    assert "estimate" in header["no_indoor_4g_num_estimate"]
     assert header["rank"] == "Priority rank (1 = highest)"
     assert wb.properties.created.year == 2025 and wb.properties.created.month == 7
     assert wb.properties.modified == wb.properties.created
@@ -56,16 +56,21 @@ def test_sheets_headers_and_panes(wb):
 
 def test_cover_says_what_release_how_to_cite_and_licence(wb):
     text = "\n".join(f"{a}: {b}" for a, b in wb["Cover"].iter_rows(min_row=2, values_only=True))
-    for needle in ("What this is", "Data release: local authorities", "July 2025", "January 2024", "How to cite",
-                   "Contains Ofcom data", "Open Government Licence", "England comparison: Not available in this build"):
+    for needle in ("What this is", "Data release: local authorities", "July 2025", "How to cite",
+                   "Data release: constituencies: Westminster constituencies (2024 boundaries)",
+                   "Change over time: Westminster constituencies (2010-2024 boundaries): Ofcom Connected Nations, "
+                   "September 2020 to January 2024", "Contains Ofcom data", "Open Government Licence",
+                   "Constituency change 2010 seats: change over time per 2010-2024 constituency"):
         assert needle in text, needle
+    assert "England comparison" not in text  # national files are loaded, so no 'not available' line
 
 
 def test_indicator_sheet_equals_published_table(cfg, frames, wb):
     ws = wb["LA indicators"]
     codes = [c.value for c in ws[2]]
-    table = table_frame(frames.la, cfg)
+    table = table_frame(frames.la, cfg)  # the published names: estimated columns end in _estimate
     assert codes[:len(table.columns)] == list(table.columns)
+    assert "no_indoor_4g_num_estimate" in codes and "no_indoor_4g_num" not in codes
     assert ws.max_row == len(table) + 2
     col = {h: i for i, h in enumerate(codes)}
     for r, (_, row) in zip(ws.iter_rows(min_row=3), table.iterrows()):
@@ -113,7 +118,7 @@ def test_weights_method_and_sources(cfg, wb):
 def test_pack_areas_show_figures_beside_comparators(cfg, frames, wb):
     recs = [r for r in _records(wb["Pack areas"]) if r["code"] == "E07000142"]
     row = next(r for r in recs if r["indicator"] == "no_gigabit")
-    t = table_frame(frames.la, cfg).set_index("code").loc["E07000142"]
+    t = table_frame(frames.la, cfg, estimate_names=False).set_index("code").loc["E07000142"]
     assert row["count"] == int(t["no_gigabit_num"]) and row["denominator"] == int(t["no_gigabit_den"])
     assert abs(row["share"] - t["no_gigabit_num"] / t["no_gigabit_den"]) < 1e-6
     tot = frames.la.totals.set_index("area")
@@ -124,8 +129,8 @@ def test_pack_areas_show_figures_beside_comparators(cfg, frames, wb):
 
 
 def test_change_sheet_has_both_releases_and_baselines(frames, wb):
-    recs = _records(wb["Constituency change"])
-    pcon = frames.pcon.frame.set_index("code")
+    recs = _records(wb["Constituency change 2010 seats"])
+    pcon = frames.pcon10.frame.set_index("code")
     for r in recs[:-1]:
         f = pcon.loc[r["code"]]
         assert r["change_from_release"] == "2020-09" and r["later_release"] == "2024-01"
