@@ -1,4 +1,4 @@
-"""Render a scored level as self-contained, offline HTML pages (folium).
+"""Render a scored level as self-contained, offline HTML pages (Leaflet, inlined).
 
 :func:`render_level` returns every file of one level, keyed by file name:
 
@@ -11,6 +11,22 @@
 
 Geometry is simplified as one coverage (:mod:`mapper.render.geometry`) before it is
 split, so neighbouring files still share their edges.
+
+Templates: we own one page template
+-----------------------------------
+The map page is one Jinja template of our own (``assets/page.html``, rendered by
+:mod:`mapper.render.page` with autoescape on), with Leaflet inlined from the pinned
+``django-js-lib-leaflet`` package; the table page is another (:mod:`mapper.render.table`).
+We chose this over folium's public API (a custom ``MacroElement`` plus ``Figure``
+header hooks) because the page uses none of folium's elements (no tiles plugin, no
+``GeoJson``: one Leaflet layer drawn by ``app.js``), and folium's defaults had to
+be undone through private attributes: element ids are random (``os.urandom``), so
+deterministic output meant rewriting ``_id`` on every element; its assets are CDN
+links (cleared through ``default_js``/``default_css``); its viewport forbids page
+zoom (a regex edit). Owning ~100 lines of template removes all three, and with
+autoescape on every value from data or config is escaped unless it is
+``Markup``, which only the inlined package files and :func:`page.script_json`
+output are. folium stays a dependency only for the benchmark's naive baseline.
 """
 
 from __future__ import annotations
@@ -171,8 +187,9 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
     default_view = "score" if any(v.key == "score" for v in views) else views[0].key
     files: dict[str, bytes] = {}
 
-    def emit(name: str, feats, page_views, *, level_title, headline, table_title, overview_href=None,
-             split_note=None, line_weight, max_zoom, view_default, ranked, class_label=None):
+    def emit(name: str, feats, page_views, rows: pd.DataFrame, *, level_title, headline, table_title, overview_href=None,
+             split_note=None, line_weight, max_zoom, view_default, ranked, class_label=None, class_col=None,
+             href_col=None):
         payload = _payload(feats, page_views, inds, level=level, cfg=cfg, n_all=n_all, n_ranked=ranked,
                            line_weight=line_weight, max_zoom=max_zoom, default_view=view_default)
         if class_label is not None:
@@ -184,16 +201,17 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
         files[f"{name}.html"] = build_page(payload, _bounds(feats), title=f"{title}: {level_title}", panel=panel,
                                            basemap=opts.basemap, short_attribution=short).encode("utf-8")
         files[f"{name}_table.html"] = table_page(
-            payload, title=title, level_title=level_title, dates=panel_common["dates"], map_href=f"{name}.html",
+            rows, page_views, names, inds, class_col=class_col or level.class_col, class_label=payload["class_label"],
+            title=title, level_title=level_title, dates=panel_common["dates"], map_href=f"{name}.html",
             csv_href=f"{stem}.csv", attributions=panel_common["attributions"], sources=panel_common["sources"],
-            note="Colour classes and ranks are computed over all areas of the level.",
+            href_col=href_col, note="Colour classes and ranks are computed over all areas of the level.",
         ).encode("utf-8")
 
     short = SHORT_ATTRIBUTION if getattr(level, "coverage", None) is not None else SHORT_ATTRIBUTION_NO_OFCOM
     weight = 0.6 if n_all <= 1000 else 0.3
     if not split:
         feats = _features(table, geoms, views, names, level.class_col, None)
-        emit(stem, feats, views, level_title=level.title, headline=_headline(level), table_title="Ranking",
+        emit(stem, feats, views, table, level_title=level.title, headline=_headline(level), table_title="Ranking",
              line_weight=weight, max_zoom=11 if n_all <= 1000 else 14, view_default=default_view, ranked=n_ranked)
         return files
 
@@ -213,7 +231,7 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
         gname = str(group_names.get(g) or g)
         fname = f"{stem}_{_safe_name(g)}"
         feats = _features(sub, geoms[mask], views, names, level.class_col, group_col)
-        emit(fname, feats, views, level_title=f"{level.title}: {gname}", headline="", table_title=f"Ranking within {gname}",
+        emit(fname, feats, views, sub, level_title=f"{level.title}: {gname}", headline="", table_title=f"Ranking within {gname}",
              overview_href=f"{stem}.html", split_note=f"{len(sub):,} of {n_all:,} areas; ranks and colour classes are over all areas.",
              line_weight=0.6, max_zoom=14, view_default=default_view, ranked=n_ranked)
         row = {"code": str(g), "name": gname, "premises": sub["premises"].sum() if "premises" in sub else None}
@@ -231,11 +249,11 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
     over_views = build_views(over, names, registry, k_tiers=k_tiers, classes=opts.classes, scored=set())
     extra = [{"href": r["_href"], "table_href": r["_table"], "count": r["_count"]} for r in over_rows]
     feats = _features(over, group_geo.geometry.to_numpy(), over_views, names, "_none", None, extra)
-    emit(stem, feats, over_views, level_title=f"{level.title}: overview by {group_col}",
+    emit(stem, feats, over_views, over, level_title=f"{level.title}: overview by {group_col}",
          headline=f"{n_all:,} areas in {len(groups)} groups: click a group to open its map. "
                   "Group shares are summed counts divided by summed denominators.",
          table_title="Groups", line_weight=0.6, max_zoom=11, view_default=over_views[0].key, ranked=0,
-         class_label="Group")
+         class_label="Group", class_col="_none", href_col="_table")
     return files
 
 

@@ -7,16 +7,21 @@ a screen-reader user, or anyone printing the figures, opens instead of the map.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 from jinja2 import Environment
 
-from ..formatting import count, number, percent, percent_of, signed
+from ..formatting import count, is_missing, number, percent, percent_of, signed
+from .data import View, _num as _rounded, value_of
+
+_ENV = Environment(autoescape=True)
 
 _TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title|e }}: table</title>
+<title>{{ title }}: table</title>
 <style>
   body {font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 1rem; color: #222;}
   table {border-collapse: collapse; font-size: 0.85rem;}
@@ -33,22 +38,22 @@ _TEMPLATE = """<!DOCTYPE html>
 </head>
 <body>
 <main>
-<h1>{{ title|e }}</h1>
-<p>{{ level_title|e }}. Data: {% for d in dates %}{{ d|e }}{% if not loop.last %}; {% endif %}{% endfor %}.</p>
-<p><a href="{{ map_href|e }}">Back to the map</a> · <a href="methodology.md">Methodology</a>{% if csv_href %} · <a href="{{ csv_href|e }}">CSV download</a>{% endif %}</p>
-<p>Shares are numerator / denominator, both counts. "(estimate)" marks counts derived from Ofcom's published percentages. {{ note|e }}</p>
+<h1>{{ title }}</h1>
+<p>{{ level_title }}. Data: {% for d in dates %}{{ d }}{% if not loop.last %}; {% endif %}{% endfor %}.</p>
+<p><a href="{{ map_href }}">Back to the map</a> · <a href="methodology.md">Methodology</a>{% if csv_href %} · <a href="{{ csv_href }}">CSV download</a>{% endif %}</p>
+<p>Shares are numerator / denominator, both counts. "(estimate)" marks counts derived from Ofcom's published percentages. {{ note }}</p>
 <div class="wrap">
 <table>
-<caption>{{ caption|e }}</caption>
-<thead><tr>{% for h in headers %}<th scope="col">{{ h|e }}</th>{% endfor %}</tr></thead>
+<caption>{{ caption }}</caption>
+<thead><tr>{% for h in headers %}<th scope="col">{{ h }}</th>{% endfor %}</tr></thead>
 <tbody>
-{% for row in rows %}<tr>{% for cell in row %}{% if loop.index0 == row_header %}<th scope="row">{% if cell.href %}<a href="{{ cell.href|e }}">{{ cell.text|e }}</a>{% else %}{{ cell.text|e }}{% endif %}</th>{% else %}<td{% if cell.num %} class="num"{% elif cell.wide %} class="text"{% endif %}>{% if cell.href %}<a href="{{ cell.href|e }}">{{ cell.text|e }}</a>{% else %}{{ cell.text|e }}{% endif %}</td>{% endif %}{% endfor %}</tr>
+{% for row in rows %}<tr>{% for cell in row %}{% if loop.index0 == row_header %}<th scope="row">{% if cell.href %}<a href="{{ cell.href }}">{{ cell.text }}</a>{% else %}{{ cell.text }}{% endif %}</th>{% else %}<td{% if cell.num %} class="num"{% elif cell.wide %} class="text"{% endif %}>{% if cell.href %}<a href="{{ cell.href }}">{{ cell.text }}</a>{% else %}{{ cell.text }}{% endif %}</td>{% endif %}{% endfor %}</tr>
 {% endfor %}</tbody>
 </table>
 </div>
 <h2>Sources and licences</h2>
-<ul>{% for line in attributions %}<li>{{ line|e }}</li>{% endfor %}</ul>
-<ul>{% for s in sources %}<li>{{ s.title|e }} ({{ s.publisher|e }}, {{ s.release|e }}, {{ s.licence|e }})</li>{% endfor %}</ul>
+<ul>{% for line in attributions %}<li>{{ line }}</li>{% endfor %}</ul>
+<ul>{% for s in sources %}<li>{{ s.title }} ({{ s.publisher }}, {{ s.release }}, {{ s.licence }})</li>{% endfor %}</ul>
 </main>
 </body>
 </html>
@@ -59,49 +64,72 @@ def _cell(text, *, num: bool = False, href: str | None = None, wide: bool = Fals
     return {"text": "" if text is None else str(text), "num": num, "href": href, "wide": wide}
 
 
-def table_page(payload: dict, *, title: str, level_title: str, dates: list[str], map_href: str,
-               csv_href: str | None, attributions: list[str], sources: list[dict], note: str = "") -> str:
-    """The companion page for one map page, from the same payload (so the figures are the same)."""
-    inds = payload["inds"]
-    views = payload["views"]
-    key_views = [i for i, v in enumerate(views) if v.get("ind") is None]
-    headers = ["Rank", "Area", "Code", payload["class_label"], "Region", "Premises"]
-    headers += [views[i]["label"] for i in key_views]
+def _text(x) -> str | None:
+    return None if is_missing(x) else str(x)
+
+
+def _view_text(view: View, row) -> str:
+    """The area's value in a score/tier/category view, rounded as the map shows it."""
+    x = value_of(view, row)
+    if x is None:
+        return "no data"
+    if view.cats is not None:
+        return view.cats[x]
+    if view.fmt == "prob":
+        return percent(x, 0)
+    if view.fmt == "int":
+        return signed(x)
+    return number(x)
+
+
+#: Per-area detail columns shown after the indicators when any area has them.
+DETAILS = (("rank_p05", "Rank, 5th percentile"), ("rank_p95", "Rank, 95th percentile"),
+           ("diagnosis_reason", "Diagnosis reason"))
+
+
+def table_page(table: pd.DataFrame, views: list[View], names: list[str], inds: list[dict], *, class_col: str,
+               class_label: str, title: str, level_title: str, dates: list[str], map_href: str, csv_href: str | None,
+               attributions: list[str], sources: list[dict], href_col: str | None = None, note: str = "") -> str:
+    """The companion page of one map page, from the level's area table (``render.data.area_table``).
+
+    ``table`` holds the areas of the page (all, one split group, or the overview's
+    groups); ``views`` and ``inds`` are the page's views and indicator specs, so
+    the figures and their rounding are the map's. ``href_col`` names a column of
+    links for the area names (the overview's per-group table pages).
+    """
+    key_views = [v for v in views if v.ind is None]
+    headers = ["Rank", "Area", "Code", class_label, "Region", "Premises"]
+    headers += [v.label for v in key_views]
     for d in inds:
         headers += [f"{d['label']}: count of {d['unit']}", f"{d['label']}: share"]
-    extra = [("rank_p05", "Rank, 5th percentile"), ("rank_p95", "Rank, 95th percentile"),
-             ("diagnosis_reason", "Diagnosis reason")]
-    present = [(k, h) for k, h in extra if any(k in (f["properties"].get("x") or {}) for f in payload["geo"]["features"])]
+    present = [(k, h) for k, h in DETAILS if k in table.columns and table[k].notna().any()]
     headers += [h for _, h in present]
-    feats = sorted(payload["geo"]["features"],
-                   key=lambda f: (f["properties"].get("rk") is None, f["properties"].get("rk") or 0, f["properties"]["c"]))
+    rank = table["rank"] if "rank" in table.columns else pd.Series(np.nan, index=table.index)
+    order = (pd.DataFrame({"missing": rank.isna().to_numpy(), "rank": rank.astype("float64").fillna(0).to_numpy(),
+                           "code": table["code"].astype(str).to_numpy()})
+             .sort_values(["missing", "rank", "code"], kind="stable").index)
+    records = table.to_dict("records")
     rows = []
-    for f in feats:
-        p = f["properties"]
-        row = [_cell(p.get("rk"), num=True), _cell(p["n"], href=p.get("table_href")), _cell(p["c"]), _cell(p.get("k")),
-               _cell(p.get("r")), _cell(count(p.get("p"), missing=""), num=True)]
-        for i in key_views:
-            v, x = views[i], p["v"][i]
-            if x is None:
-                text = "no data"
-            elif "cats" in v:
-                text = v["cats"][x]
-            elif v["fmt"] == "prob":
-                text = percent(x, 0)
-            elif v["fmt"] == "int":
-                text = signed(x)
-            else:
-                text = number(x)
-            row.append(_cell(text, num="cats" not in v))
-        for (num, den) in p["nd"]:
+    for i in order:
+        r = records[i]
+        code = str(r["code"])
+        rk = _rounded(r.get("rank"), 0)
+        row = [_cell(rk, num=True), _cell(_text(r.get("name")) or code, href=r.get(href_col) if href_col else None),
+               _cell(code), _cell(_text(r.get(class_col))), _cell(_text(r.get("region_name"))),
+               _cell(count(_rounded(r.get("premises"), 0), missing=""), num=True)]
+        row += [_cell(_view_text(v, r), num=v.cats is None) for v in key_views]
+        for n in names:
+            num, den = _rounded(r.get(f"{n}_num"), 0), _rounded(r.get(f"{n}_den"), 0)
             row += [_cell(f"{count(num)} of {count(den)}" if num is not None else "no data", num=True),
                     _cell(percent_of(num, den), num=True)]
-        x = p.get("x") or {}
-        row += [_cell(x.get(k), num=k != "diagnosis_reason", wide=k == "diagnosis_reason") for k, _ in present]
+        for k, _ in present:
+            val = r.get(k)
+            text = None if is_missing(val) else (_rounded(val, 2) if isinstance(val, (int, float, np.integer, np.floating))
+                                                 else str(val))
+            row.append(_cell(text, num=k != "diagnosis_reason", wide=k == "diagnosis_reason"))
         rows.append(row)
     caption = f"{title}: {level_title}, {len(rows)} areas, sorted by rank"
-    env = Environment(autoescape=False)
-    return env.from_string(_TEMPLATE).render(
+    return _ENV.from_string(_TEMPLATE).render(
         title=title, level_title=level_title, dates=dates, map_href=map_href, csv_href=csv_href, note=note,
         caption=caption, headers=headers, rows=rows, row_header=1, attributions=attributions or [], sources=sources or [],
     )
