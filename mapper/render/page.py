@@ -60,15 +60,13 @@ def script_json(obj) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-#: Optional OpenStreetMap tiles (``map.basemap: true``); the areas still draw when they fail to load.
+#: The tiles the page can switch on (the "Street map underneath" box; ``map.basemap: true`` ticks it on load).
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-_BASEMAP_JS = (f"            L.tileLayer({script_json(OSM_TILES)}, "
-               f"{script_json({'attribution': OSM_ATTRIBUTION, 'maxZoom': 19, 'opacity': 0.5})}).addTo(map_0002);\n")
 
 #: The one page template (Jinja, autoescape on): every ``{{ value }}`` is HTML-escaped unless it is
 #: :class:`markupsafe.Markup`, which this module gives only to the inlined package files (Leaflet,
-#: app.js, app.css) and to JSON written by :func:`script_json`.
+#: app.js, app.css), to JSON written by :func:`script_json` and to the escaped method statement.
 _ENV = Environment(autoescape=True, keep_trailing_newline=True, undefined=StrictUndefined)
 
 
@@ -77,22 +75,25 @@ def _page_template():
     return _ENV.from_string(resources.files(__package__).joinpath("assets", "page.html").read_text("utf-8"))
 
 
-def _js_list(values) -> Markup:
-    """A JSON list of numbers written as Python writes them (``[52.7, -1.4]``)."""
-    return Markup(json.dumps(values))
-
-
 def build_page(payload: dict, bounds: tuple[float, float, float, float], *, title: str, panel: dict,
                basemap: bool = False, short_attribution: str = SHORT_ATTRIBUTION) -> str:
-    """One complete HTML page: inlined Leaflet + panel + app script with ``payload``."""
+    """One complete HTML page: inlined Leaflet, the panel, and app.js started with ``payload``.
+
+    ``bounds`` (min lon, min lat, max lon, max lat) is the study area the map fits on load.
+    """
     minx, miny, maxx, maxy = bounds
     js, css, leaflet_licence = leaflet_assets()
     app_js, app_css = app_assets()
+    views = {v["key"]: v for v in payload["views"]}
+    data = dict(payload, study=[[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
+                attribution_html=html.escape(short_attribution), tiles=OSM_TILES, tiles_attribution=OSM_ATTRIBUTION)
+    placeholder = "Area, county, region" + (", town" if panel.get("has_places") else "") + \
+                  (" or postcode" if panel.get("has_postcodes") else "") + ", then Enter"
+    method = panel.get("method_html")
     return _page_template().render(
-        **panel, map_id="map_0002", leaflet_css=Markup(css), leaflet_js=Markup(js), app_css=Markup(app_css),
-        app_js=Markup(app_js), payload=Markup(script_json(payload)), leaflet_licence=leaflet_licence,
-        page_title=title,
-        attribution_js=Markup(json.dumps(html.escape(short_attribution))),
-        center=_js_list([(miny + maxy) / 2, (minx + maxx) / 2]), fit_bounds=_js_list([[miny, minx], [maxy, maxx]]),
-        basemap=basemap, basemap_js=Markup(_BASEMAP_JS) if basemap else "",
+        **dict(panel, method_html=Markup(method) if method else None), page_title=title,
+        leaflet_css=Markup(css), leaflet_js=Markup(js), app_css=Markup(app_css), app_js=Markup(app_js),
+        payload=Markup(script_json(data)), leaflet_licence=leaflet_licence, basemap=basemap,
+        frame_text=payload.get("frame_text", "the other areas of this map"), search_placeholder=placeholder,
+        views_default_label=views.get(payload["default_view"], {}).get("label", ""),
     )
