@@ -68,6 +68,8 @@ CHANGE_COLUMNS = {
     "below_uso_change_n": ("Change in premises below the USO", "worse"),
     "unable_30_change_n": ("Change in premises unable to get 30 Mbit/s", "worse"),
 }
+CHANGE_SHORT = {"gigabit_gain_n": "Gained gigabit", "below_uso_change_n": "Change below the USO",
+                "unable_30_change_n": "Change under 30 Mbit/s"}
 #: Columns the area card shows when present (stability, diagnosis and the rate/count rankings).
 DETAIL_COLUMNS = ("rank_median", "rank_p05", "rank_p95", "top_tier_share", "stability", "infra_need",
                   "inclusion_need", "diagnosis", "diagnosis_reason", "routes",
@@ -242,13 +244,14 @@ def class_breaks(values: pd.Series, k: int, fmt: str, *, max_dec: int = 3) -> tu
     scheme = choose_scheme(x)
     k_eff = max(1, min(k, len(np.unique(x))))
     raw = [float(b) for b in class_bounds(x, k_eff, scheme)[:-1]] if k_eff > 1 else []
+    inside = [b for b in raw if x.min() <= b < x.max()]
     for dec in range(1, max_dec + 1):
         digits = _value_digits(fmt, dec)
-        xr = np.round(x, digits)
-        rounded = sorted({round(b, digits) for b in raw})
-        rounded = [b for b in rounded if xr.min() <= b < xr.max()]
-        target = len({b for b in raw if x.min() <= b < x.max()})
-        if len(rounded) >= min(target, k_eff - 1) or dec == max_dec:
+        lo, hi = float(np.round(x.min(), digits)), float(np.round(x.max(), digits))
+        # a rounded break may sit on the smallest value only when the break itself is that value (e.g. a class of zeros)
+        rounded = sorted({round(b, digits) for b in inside
+                          if lo < round(b, digits) < hi or (b == x.min() and round(b, digits) == lo)})
+        if len(rounded) == len(set(inside)) or dec == max_dec:
             return rounded, dec, scheme
     return [], max_dec, scheme  # pragma: no cover - the loop always returns
 
@@ -406,8 +409,10 @@ def build_views(table: pd.DataFrame, names: list[str], registry: dict[str, Indic
     for col, (label, rise) in CHANGE_COLUMNS.items():
         if _present(table, col):
             text = f"{label} since {since}" if since else label
-            views.append(_diverging_view(col, text + " (count)", "Blue-green = better, brown = worse (every change view)",
-                                         table[col], col, rise))
+            view = _diverging_view(col, text + " (count)", "Blue-green = better, brown = worse (every change view)",
+                                   table[col], col, rise)
+            view.short = CHANGE_SHORT[col] + (f" since {since}" if since else "")
+            views.append(view)
     order = {g: i for i, (g, _) in enumerate(VIEW_GROUPS)}
     return sorted(views, key=lambda v: order.get(v.group, len(order)))  # stable: keeps the order within a group
 

@@ -46,11 +46,13 @@ _TEMPLATE = """<!DOCTYPE html>
     body {margin: 0; font-size: 8pt;}
     nav, .screen-only {display: none;}
     .wrap {overflow: visible;}
-    table {font-size: 7pt; width: 100%; page-break-inside: auto;}
+    table {font-size: 7pt; width: 100%; max-width: 100%; page-break-inside: auto;}
     thead {display: table-header-group;}
     thead th {position: static; min-width: 0;}
     tr {break-inside: avoid;}
     td.text {min-width: 0;}
+    td.num {white-space: normal;}
+    th, td {overflow-wrap: anywhere; padding: 0.1rem 0.2rem;}
     section.group {break-before: page;}
     section.group:first-of-type {break-before: auto;}
     a {color: inherit; text-decoration: none;}
@@ -125,6 +127,10 @@ DETAILS = (("rank_p05", "Rank, 5th percentile"), ("rank_p95", "Rank, 95th percen
            ("routes", "Funding routes flagged"), ("diagnosis_reason", "Diagnosis reason"))
 
 
+#: Detail columns written as sentences: a table of their own, so the overview stays narrow enough to print.
+WORDS = ("routes", "diagnosis_reason")
+
+
 def _count_text(num, den, derived: bool) -> str:
     if num is None:
         return "no data"
@@ -155,7 +161,7 @@ def table_page(table: pd.DataFrame, views: list[View], names: list[str], inds: l
         return [_cell(_rounded(r.get("rank"), 0), cls="num"),
                 _cell(_text(r.get("name")) or code, href=r.get(href_col) if href_col else None)]
 
-    present = [(k, h) for k, h in DETAILS if k in table.columns and table[k].notna().any()]
+    present = [(k, h) for k, h in DETAILS if k in table.columns and table[k].notna().any() and k not in WORDS]
     headers = ["Rank", "Area", "Code", class_label, "Region", "Premises"] + [v.label for v in key_views] + [h for _, h in present]
     rows = []
     for r in records:
@@ -174,6 +180,14 @@ def table_page(table: pd.DataFrame, views: list[View], names: list[str], inds: l
         rows.append(row)
     sections = [{"id": "overview", "title": "Rank, score, tier and diagnosis", "headers": headers, "rows": rows,
                  "caption": f"{title}: {level_title}, {len(rows)} areas, sorted by rank"}]
+    words = [(k, h) for k, h in DETAILS if k in WORDS and k in table.columns and table[k].notna().any()]
+    if words:
+        diag = [v for v in key_views if v.key == "diagnosis"]
+        dh = ["Rank", "Area"] + [v.label for v in diag] + [h for _, h in words]
+        drows = [lead(r) + [_cell(_view_text(v, r)) for v in diag]
+                 + [_cell("" if is_missing(r.get(k)) else str(r.get(k)), cls="text") for k, _ in words] for r in records]
+        sections.append({"id": "diagnosis", "title": "Diagnosis in words", "headers": dh, "rows": drows,
+                         "caption": f"Diagnosis, funding routes flagged and the reason, for each area ({len(drows)} areas)"})
     group_titles = dict(VIEW_GROUPS)
     for group, gtitle in VIEW_GROUPS:
         members = [i for i, d in enumerate(inds) if d["group"] == group]

@@ -15,7 +15,6 @@ function gmStart(P) {
   var GROUPS = [['fixed', 'Fixed broadband'], ['business', 'Business premises'], ['mobile', 'Mobile coverage'],
                 ['adoption', 'Full-fibre take-up'], ['need', 'Need: people']];
   var PHONE = window.matchMedia('(max-width: 760px)');
-  var CAN_HOVER = window.matchMedia('(hover: hover) and (pointer: fine)');
 
   /* ---------- small helpers ---------- */
   function el(tag, cls, text) {
@@ -74,7 +73,7 @@ function gmStart(P) {
   var studyRow = P.totals.length ? P.totals[P.totals.length - 1] : null;
 
   /* ---------- the map ---------- */
-  var map = L.map('gm-map', {preferCanvas: true, zoomSnap: 0.25, zoomDelta: 0.5, wheelPxPerZoomLevel: 90,
+  var map = L.map('gm-map', {preferCanvas: true, zoomSnap: 0.1, zoomDelta: 0.5, wheelPxPerZoomLevel: 90,
                               attributionControl: true, zoomControl: true});
   var study = L.latLngBounds(P.study);
   function fitStudy(animate) {
@@ -358,7 +357,7 @@ function gmStart(P) {
     return box;
   }
   function showHover(p, ev) {
-    if (!CAN_HOVER.matches || lastPointer !== 'mouse' || PHONE.matches) { return; }
+    if (lastPointer !== 'mouse' || PHONE.matches) { return; }  // a touch never opens the hover card
     hoverCode = p.c;
     hover.replaceChildren(hoverCard(p)); hover.style.display = 'block';
     if (ev) { place(ev); }
@@ -693,9 +692,8 @@ function gmStart(P) {
     }
     var exactGroups = exact.filter(function (e) { return e.kind === 'county' || e.kind === 'region'; });
     if (exactGroups.length === 1 && !exactAreas.length && !partial.length) { go(exactGroups[0]); return; }
-    var places = exact.filter(function (e) { return e.kind === 'place'; });
     var all = exact.concat(partial);
-    if (places.length === 1 && all.length === 1) { go(places[0]); return; }
+    if (all.length === 1) { go(all[0]); return; }
     if (all.length) {
       select(null); highlightOutline(null);
       say(all.length + ' matches for \u201c' + raw + '\u201d: choose one.', all.slice(0, 20));
@@ -943,7 +941,7 @@ function gmStart(P) {
   if (printMedia.addEventListener) { printMedia.addEventListener('change', function (e) { if (e.matches) { preparePrint(); } else { endPrint(); } }); }
   PHONE.addEventListener && PHONE.addEventListener('change', function () { map.invalidateSize(); });
 
-  var app = {map: map, layer: layer, outlines: outlines, setView: setView, select: select, state: state, byCode: byCode,
+  var app = {P: P, map: map, layer: layer, outlines: outlines, setView: setView, select: select, state: state, byCode: byCode,
              search: function (q) { search.value = q; runSearch(); }, profile: function (code) { return profile(byCode[code].feature.properties); },
              headline: function (code) { return headline(byCode[code].feature.properties); },
              preparePrint: preparePrint, endPrint: endPrint, drawLabels: drawLabels,
