@@ -375,3 +375,25 @@ def test_places_are_labelled_largest_first_with_the_geonames_credit(cfg):
     assert GEONAMES_CREDIT in page and "place names GeoNames CC BY 4.0" in P["attribution_html"]
     plain = render_level(tiny_level(cfg), cfg, None, "np", context=MapContext())["np.html"].decode()
     assert "GeoNames" not in plain and _payload(plain)["places"] == []
+
+
+def test_england_comparison_and_rate_count_ranks_when_the_lead_columns_exist(cfg):
+    level = tiny_level(cfg)
+    plain = _payload(render_level(level, cfg, None, "e")["e.html"].decode())
+    assert plain["england"] is None  # the card then says "England comparison not available"
+    level.benchmarks = pd.DataFrame({"area": ["England"], "no_gigabit_num": [2_000_000], "no_gigabit_den": [25_000_000],
+                                     "no_gigabit_share": [0.08]})
+    level.england_areas = 296
+    frame = level.frame.copy()
+    frame["england_rank_no_gigabit"] = range(1, len(frame) + 1)
+    frame["rank_rate"], frame["rank_count"], frame["score_rate"] = range(1, 7), range(6, 0, -1), 50.0
+    level.frame = frame
+    files = render_level(level, cfg, None, "e")
+    P = _payload(files["e.html"].decode())
+    assert P["england"]["a"] == "England" and P["england"]["nd"][0] == [2_000_000, 25_000_000]
+    assert P["england"]["nd"][1] is None and P["england_areas"] == 296
+    x = P["geo"]["features"][0]["properties"]["x"]
+    assert x["er"][0] == 1 and x["rank_rate"] == 1 and x["rank_count"] == 6 and x["score_rate"] == 50
+    table = files["e_table.html"].decode()
+    assert "Rank on rates" in table and "Rank on counts" in table and "<th scope=\"col\">England</th>" in table
+    assert "8.0% (2,000,000 of 25,000,000)" in table

@@ -224,6 +224,12 @@ class _Orientation:
                 and "region_name" in table.columns:
             la_geo = gpd.GeoDataFrame({"code": codes.to_numpy(), "region_name": table["region_name"].to_numpy()},
                                       geometry=geo.geometry.to_numpy(), crs=4326)
+        if la_geo is None and "lad_code" in table.columns and ctx.lad_county is not None and ctx.lad_region:
+            # a level inside local authorities (LSOAs): the outlines are its own areas dissolved by LAD's region / county
+            lads = table["lad_code"].astype(str)
+            if lads.isin(set(ctx.lad_region)).any():
+                la_geo = gpd.GeoDataFrame({"code": lads.to_numpy(), "region_name": lads.map(ctx.lad_region).to_numpy()},
+                                          geometry=geo.geometry.to_numpy(), crs=4326)
         if la_geo is not None:
             regions = dissolve(la_geo, la_geo["region_name"].astype("string"), tolerance)
         elif "region_name" in table.columns and table["region_name"].notna().any():

@@ -45,6 +45,7 @@ class MapContext:
     """Orientation inputs, read once per build."""
 
     lad_county: pd.DataFrame | None = None       # lad_code, county_code, county_name, kind
+    lad_region: dict | None = None               # lad_code -> region name
     la_geo: gpd.GeoDataFrame | None = None       # code, region_name, geometry (the local-authority layer)
     places: gpd.GeoDataFrame | None = None       # name, population (NaN = unknown), geometry; largest first
     postcodes: pd.DataFrame | None = None        # key ("LN8" or "LN8 3"), kind, lon, lat, n
@@ -69,6 +70,12 @@ def _counties(stamp) -> pd.DataFrame:
     raw = _read_csv(Path(stamp[0]), dtype=str)
     return pd.DataFrame({"lad_code": raw["LAD24CD"], "county_code": raw["CTY24CD"], "county_name": raw["CTY24NM"],
                          "kind": raw.get("group_kind", pd.Series("", index=raw.index)).fillna("")})
+
+
+@lru_cache(maxsize=4)
+def _regions(stamp) -> dict:
+    raw = _read_csv(Path(stamp[0]), dtype=str)
+    return dict(zip(raw["LAD24CD"], raw["RGN24NM"]))
 
 
 @lru_cache(maxsize=4)
@@ -119,6 +126,9 @@ def load_context(cfg, frames=None) -> MapContext:
     if path is not None:
         ctx.lad_county = _counties(_stamp(path))
         ctx.files.append(path)
+    path = _input(cfg, "lad_region_lookup", None)
+    if path is not None:
+        ctx.lad_region = _regions(_stamp(path))
     path = _input(cfg, "places", DEFAULT_PLACES)
     if path is not None:
         ctx.places = _places(_stamp(path))

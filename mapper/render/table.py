@@ -51,8 +51,9 @@ _TEMPLATE = """<!DOCTYPE html>
     thead th {position: static; min-width: 0;}
     tr {break-inside: avoid;}
     td.text {min-width: 0;}
+    th, td {overflow-wrap: break-word; hyphens: auto; padding: 0.1rem 0.2rem;}
     td.num {white-space: normal;}
-    th, td {overflow-wrap: anywhere; padding: 0.1rem 0.2rem;}
+    td.code {white-space: nowrap;}
     section.group {break-before: page;}
     section.group:first-of-type {break-before: auto;}
     a {color: inherit; text-decoration: none;}
@@ -81,7 +82,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <h2>Totals</h2>
 <div class="wrap">
 <table>
-<caption>Totals: counts summed over the areas, shares recomputed from the sums</caption>
+<caption>Totals: share (count) of each indicator, counts summed over the areas and shares recomputed from the sums</caption>
 <thead><tr>{% for h in totals_headers %}<th scope="col">{{ h }}</th>{% endfor %}</tr></thead>
 <tbody>
 {% for row in totals_rows %}<tr><th scope="row">{{ row[0] }}</th>{% for cell in row[1:] %}<td class="num">{{ cell }}</td>{% endfor %}</tr>
@@ -154,7 +155,8 @@ def table_page(table: pd.DataFrame, views: list[View], names: list[str], inds: l
     order = (pd.DataFrame({"missing": rank.isna().to_numpy(), "rank": rank.astype("float64").fillna(0).to_numpy(),
                            "code": table["code"].astype(str).to_numpy()})
              .sort_values(["missing", "rank", "code"], kind="stable").index)
-    records = [table.to_dict("records")[i] for i in order] if len(table) else []
+    all_records = table.to_dict("records")
+    records = [all_records[table.index.get_loc(i)] for i in order]
 
     def lead(r) -> list[dict]:
         code = str(r["code"])
@@ -165,7 +167,7 @@ def table_page(table: pd.DataFrame, views: list[View], names: list[str], inds: l
     headers = ["Rank", "Area", "Code", class_label, "Region", "Premises"] + [v.label for v in key_views] + [h for _, h in present]
     rows = []
     for r in records:
-        row = lead(r) + [_cell(str(r["code"])), _cell(_text(r.get(class_col))), _cell(_text(r.get("region_name"))),
+        row = lead(r) + [_cell(str(r["code"]), cls="code"), _cell(_text(r.get(class_col))), _cell(_text(r.get("region_name"))),
                          _cell(count(_rounded(r.get("premises"), 0), missing=""), cls="num")]
         row += [_cell(_view_text(v, r), cls=None if v.cats is not None else "num") for v in key_views]
         for k, _ in present:
@@ -211,20 +213,20 @@ def table_page(table: pd.DataFrame, views: list[View], names: list[str], inds: l
                          "caption": f"{group_titles[group]}: count and share for each area ({len(grows)} areas)"})
     totals_rows, totals_headers = [], []
     tot = list(totals or []) + ([england] if england else [])
-    if tot:
-        totals_headers = ["Area"] + [f"{d['label']}: share (count)" for d in inds]
-        for t in tot:
+    if tot:  # one row per indicator, one column per total: narrow enough for the page
+        totals_headers = ["Indicator"] + [t["a"] for t in tot]
+        for i, d in enumerate(inds):
+            v = by_ind.get(i)
+            dec = v.dec if v is not None else 1
             cells = []
-            for i, d in enumerate(inds):
+            for t in tot:
                 nd = t["nd"][i] if i < len(t["nd"]) else None
                 if nd is None:
                     cells.append("not available")
-                    continue
-                v = by_ind.get(i)
-                dec = v.dec if v is not None else 1
-                share = fmt_value(nd[0] / nd[1], "pct", dec) if nd[1] else "n/a"
-                cells.append(f"{share} ({_count_text(nd[0], nd[1], d['derived'])})")
-            totals_rows.append([t["a"]] + cells)
+                else:
+                    share = fmt_value(nd[0] / nd[1], "pct", dec) if nd[1] else "n/a"
+                    cells.append(f"{share} ({_count_text(nd[0], nd[1], d['derived'])})")
+            totals_rows.append([d["label"]] + cells)
     return _ENV.from_string(_TEMPLATE).render(
         title=title, level_title=level_title, dates=dates, map_href=map_href, csv_href=csv_href, note=note,
         sections=sections, totals_rows=totals_rows, totals_headers=totals_headers, method_html=method_html,
