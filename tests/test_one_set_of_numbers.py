@@ -20,7 +20,7 @@ from mapper.pipeline import STEMS
 
 
 def _payload(html: str) -> dict:
-    m = re.search(r"gmStart\((\{.*?\}), map_\d+\);", html, re.S)
+    m = re.search(r'<script type="application/json" id="gm-data">(.*?)</script>', html, re.S)
     return json.loads(m.group(1))
 
 
