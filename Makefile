@@ -8,6 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 INPUTS := config.yaml $(shell find data boundaries -type f -not -name '*.md' -not -path 'data/cache/*' 2>/dev/null | sort) \
           $(wildcard data/cache/manifest.json)
@@ -19,7 +20,7 @@ TABLES := outputs/midlands_la_priority.csv outputs/midlands_constituency_priorit
           outputs/midlands_la_priority.meta.json outputs/midlands_constituency_priority.meta.json \
           outputs/audit.json outputs/methodology.md
 
-.PHONY: help venv maps test check inspect bench clean distclean
+.PHONY: help venv dev-venv maps test test-fast lint check inspect bench clean distclean
 .SECONDARY:
 
 help: ## list the targets
@@ -30,21 +31,34 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@touch $@
 
-venv: $(STAMP) ## create .venv and install the pinned dependencies
+venv: $(STAMP) ## create .venv and install the pinned runtime dependencies (requirements.lock)
+
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	@touch $@
+
+dev-venv: $(DEV_STAMP) ## add the pinned test and lint tools (requirements-dev.lock) to .venv
 
 maps: $(MAPS) $(TABLES) ## build the priority maps, tables and audit into outputs/ (creates .venv if missing)
 
 $(MAPS) $(TABLES) &: $(STAMP) $(INPUTS) $(CODE)
 	$(PY) -m mapper build
 
-test: $(STAMP) ## run the test suite (browser tests need chromium + chromium-driver)
+test: $(DEV_STAMP) ## run the whole test suite (browser tests need chromium + chromium-driver)
 	@$(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: FAILED: no tests were collected" >&2; fi; exit $$rc
+
+test-fast: $(DEV_STAMP) ## the suite without the slow end-to-end tests (marked slow): about a minute
+	@$(PY) -m pytest -m "not slow"; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test-fast: FAILED: no tests were collected" >&2; fi; exit $$rc
+
+lint: $(DEV_STAMP) ## ruff (rules in pyproject.toml) over the package, tests, benchmarks and scripts
+	$(PY) -m ruff check mapper tests benchmarks scripts
 
 check: $(STAMP) ## validate config.yaml and every input without building; print the join audit
 	$(PY) -m mapper check
 
-bench: $(STAMP) ## measure build, output sizes, map draw/switch times vs a naive folium map (LSOA, 34k split) into outputs/bench.json
+bench: $(DEV_STAMP) ## measure build, output sizes, map draw/switch times vs a naive folium map (LSOA, 34k split) into outputs/bench.json
 	$(PY) -m benchmarks.bench
 
 .PHONY: pack
@@ -59,7 +73,8 @@ inspect: $(STAMP) ## describe an Ofcom file: make inspect FILE=data/ofcom/laua/.
 	$(PY) -m mapper inspect --json "$(FILE)"
 
 clean: ## remove generated outputs (keeps outputs/README.md)
-	find outputs -type f -not -name README.md -delete
+	find outputs -mindepth 1 \( -type f -o -type l \) -not -name README.md -delete
+	find outputs -mindepth 1 -type d -empty -delete
 
 distclean: clean ## also remove .venv and caches
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -31,7 +31,7 @@ def count(x, *, missing: str = "n/a") -> str:
     >>> count(12345.0), count(None), count(None, missing="")
     ('12,345', 'n/a', '')
     """
-    return missing if is_missing(x) else f"{int(round(float(x))):,}"
+    return missing if is_missing(x) else f"{round(float(x)):,}"
 
 
 def signed(x, *, missing: str = "n/a") -> str:
@@ -40,7 +40,7 @@ def signed(x, *, missing: str = "n/a") -> str:
     >>> signed(-56), signed(1234)
     ('-56', '+1,234')
     """
-    return missing if is_missing(x) else f"{int(round(float(x))):+,}"
+    return missing if is_missing(x) else f"{round(float(x)):+,}"
 
 
 def percent(share, decimals: int = 1, *, missing: str = "n/a") -> str:
@@ -70,3 +70,33 @@ def number(x, decimals: int = 1, *, missing: str = "n/a") -> str:
     ('61.2', '7')
     """
     return missing if is_missing(x) else f"{float(x):.{decimals}f}"
+
+
+def ordinal(x, *, missing: str = "n/a") -> str:
+    """A rank as an English ordinal: 1 -> '1st', 12 -> '12th', 23 -> '23rd'.
+
+    >>> ordinal(1), ordinal(2), ordinal(3), ordinal(11), ordinal(12), ordinal(22), ordinal(101)
+    ('1st', '2nd', '3rd', '11th', '12th', '22nd', '101st')
+    """
+    if is_missing(x):
+        return missing
+    n = round(float(x))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
+
+
+def distinct_decimals(*shares, decimals: int = 1, most: int = 3) -> int:
+    """The fewest decimals (``decimals`` to ``most``) at which shares that differ also print differently.
+
+    Shares that are exactly equal, or missing, do not raise the precision; shares that still
+    print alike at ``most`` decimals get ``most``.
+
+    >>> distinct_decimals(0.00127, 0.00083), distinct_decimals(0.346, 0.212), distinct_decimals(0.5, 0.5)
+    (2, 1, 1)
+    """
+    values = sorted({float(s) for s in shares if not is_missing(s)})
+    for d in range(decimals, most + 1):
+        printed = {percent(v, d) for v in values}
+        if len(printed) == len(values):
+            return d
+    return most

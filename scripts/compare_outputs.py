@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _snapshot(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".mapper" not in p.parts}  # .mapper: the publisher's own folder
 
 
 def _build(src: Path, out: Path, areas: list[str]) -> None:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_wrong_order_and_variant_are_refused():
 
 
 def test_pipeline_carries_change_columns(frames):
-    pcon = frames.pcon.frame
+    pcon = frames.pcon10.frame
     assert pcon["gigabit_gain_n"].notna().all()
     assert (pcon["change_from_release"] == "2020-09").all()
     assert int(pcon["gigabit_gain_n"].sum()) > 0
@@ -122,3 +123,63 @@ def test_cli_refuses_a_file_and_a_folder(tmp_path, capsys):
 
     rc = main(["change", str(tmp_path), str(PCON / "202401_fixed_pcon_coverage_r01.csv")])
     assert rc == 2 and "two folders of BDUK releases" in capsys.readouterr().err
+
+
+# --- issue 14: definitions change between releases; names without codes; every pair of releases ------------
+
+HANDMADE = Path(__file__).resolve().parent / "data/ofcom/handmade"
+RELEASES = sorted([*PCON.glob("*.csv"), *HANDMADE.glob("*.csv")], key=lambda p: p.name)
+
+
+def test_below_uso_across_the_2020_definition_change_is_not_compared():
+    """2019 counted fixed-line only; from 2020 premises served by fixed wireless are excluded: never a 'fall'."""
+    from mapper.score.change import comparable
+
+    assert comparable("below_uso", "2019-09", "2020-09").startswith("definition changed between 2019-09 and 2020-09")
+    assert comparable("below_uso", "2020-09", "2024-01") is None
+    assert comparable("sfbb", "2018-09", "2019-09").startswith("definition changed")
+    old = load_ofcom(HANDMADE / "201909_fixed_pcon_coverage_r01.csv")
+    new = load_ofcom(PCON / "202009_fixed_pcon_coverage_r01.csv")
+    sub = OfcomTable(new.data[new.data["code"].isin({"E14000799", "E14000535", "W07000041"})], new.meta)
+    out = compare(old, sub, {"E14000799", "E14000535"})
+    assert "below_uso_change_n" not in out.columns and "unable_30_change_n" in out.columns
+    assert "below_uso_change_n" in out.attrs["not_compared"]
+    assert "below_uso_change_n (definition changed between 2019-09 and 2020-09)" in out["change_flags"].iloc[0]
+
+
+def test_name_only_release_is_matched_by_name_and_compared(tmp_path):
+    """The 2019 release has names, no codes: matched to the 2020 codes by name (LUDLOW -> E14000799)."""
+    old = load_ofcom(HANDMADE / "201909_fixed_pcon_coverage_r01.csv")
+    new = load_ofcom(PCON / "202009_fixed_pcon_coverage_r01.csv")
+    sub = OfcomTable(new.data[new.data["code"].isin({"E14000799", "E14000535", "W07000041"})], new.meta)
+    out = compare(old, sub, {"E14000799"}).set_index("code")
+    ludlow_2019 = old.data.set_index("name").loc["LUDLOW"]
+    ludlow_2020 = new.data.set_index("code").loc["E14000799"]
+    assert out.loc["E14000799", "unable_30_change_n"] == ludlow_2020["unable_30_n"] - ludlow_2019["unable_30_n"]
+
+
+def test_a_name_with_no_partner_is_refused_with_the_names():
+    old = load_ofcom(HANDMADE / "201909_fixed_pcon_coverage_r01.csv")
+    new = load_ofcom(PCON / "202009_fixed_pcon_coverage_r01.csv")
+    sub = OfcomTable(new.data[new.data["code"].isin({"E14000799"})], new.meta)
+    with pytest.raises(ChangeError, match=r"match no name in .*ASHFIELD"):
+        compare(old, sub, {"E14000799"})
+
+
+@pytest.mark.parametrize("old", RELEASES, ids=[p.name for p in RELEASES])
+@pytest.mark.parametrize("new", RELEASES, ids=[p.name for p in RELEASES])
+def test_every_pair_of_releases_compares_or_refuses_in_one_line(old, new, capsys):
+    """No traceback for any pair of the shipped (and hand-pinned) constituency releases."""
+    from mapper.cli import main
+
+    if old == new:
+        return
+    rc = main(["change", str(old), str(new)])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "internal error" not in err
+    if rc == 0:
+        assert "study-area areas" in out
+        if old.name[:6] < "202009" <= new.name[:6]:  # across the USO definition change
+            assert "below the USO" not in out.split("not compared")[0] and "below_uso_change_n" in out
+    else:
+        assert rc == 2 and err.count("\n") == 1 and err.startswith("error: "), err

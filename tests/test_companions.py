@@ -58,11 +58,16 @@ def test_takeup_weighted_by_full_fibre_premises():
 
 def test_la_table_has_new_indicator_columns(built):
     t = pd.read_csv(built / "midlands_la_priority.csv")
-    for n in ("nonres_no_gigabit", "nonres_below_uso", "nonres_unable_30", "no_indoor_4g", "partial_indoor_4g",
-              "no_outdoor_4g_land", "no_outdoor_5g", "ff_low_takeup"):
+    for n in ("nonres_no_gigabit", "nonres_below_uso", "nonres_unable_30"):
         assert {f"{n}_num", f"{n}_den", f"{n}_share"} <= set(t.columns), n
+    # estimates say so in their column names, with the rounding margin where the percentage step is known
+    for n in ("no_indoor_4g", "partial_indoor_4g", "no_outdoor_4g_land", "no_outdoor_5g", "ff_low_takeup"):
+        assert {f"{n}_num_estimate", f"{n}_den", f"{n}_share_estimate", f"{n}_num_rounding"} <= set(t.columns), n
+        assert f"{n}_num" not in t.columns
+    # take-up is published in whole percent: +/- half a percent of the premises with full fibre
+    assert (t["ff_low_takeup_num_rounding"] == (t["ff_low_takeup_den"] * 0.005).round().astype(int)).all()
     assert t["nonres_premises"].sum() == 315_383
     meta = (built / "midlands_la_priority.meta.json").read_text("utf-8")
-    assert "DERIVED ESTIMATE" in meta
-    pc = pd.read_csv(built / "midlands_constituency_priority.csv")
+    assert "ESTIMATE from published percentages" in meta
+    pc = pd.read_csv(built / "midlands_constituency2010_priority.csv")
     assert (pc["nonres_no_gigabit_num"] >= 0).all() and pc["nonres_premises"].notna().all()

@@ -92,7 +92,7 @@ def test_assign_points_matches_an_sjoin_on_real_midlands_postcodes():
 
 def test_postcode_rates_are_unweighted_means_and_flagged():
     table = load_ofcom(PC_FILE)
-    assert table.rates_only
+    assert table.meta["rates_only"]
     pts = pd.DataFrame({"pcd7": ["CR0 5BX", "CR0 5BY", "CR0 5LP"], "east1m": [400100, 400200, 401500],
                         "north1m": [280100, 280200, 280500]})  # hand-made grid refs inside the two squares
     look = postcode_lsoa_lookup(pts, two_squares().to_crs(4326))

@@ -22,10 +22,15 @@ def test_la_join_audit_all_matched(frames):
     joins = {j.name: j for j in frames.audit.joins}
     la = joins["LAD24 boundaries <-> LA coverage"]
     assert (la.left_keys, la.right_keys, la.matched, la.unmatched_left, la.unmatched_right) == (65, 65, 65, [], [])
-    pc = joins["PCON21 boundaries <-> constituency coverage"]
-    assert (pc.left_keys, pc.matched) == (105, 105)
+    pc = joins["PCON24 boundaries <-> constituency coverage"]
+    assert (pc.left_keys, pc.matched, pc.unmatched_left, pc.unmatched_right) == (104, 104, [], [])
+    pc10 = joins["PCON21 boundaries <-> constituency coverage (2010 seats)"]
+    assert (pc10.left_keys, pc10.matched) == (105, 105)
     assert joins["lsoa21 -> imd2019 (via lookup)"].matched == 6420
-    assert joins["lsoa21 points -> PCON21"].matched == 6420
+    assert joins["lsoa21 -> IoD 2025 (File 7)"].matched == 6420
+    assert joins["LSOA21 -> PCON24 (point fit)"].matched == 6420
+    assert joins["lsoa21 points -> PCON21 (2010 seats)"].matched == 6420
+    assert any("kept 104 of 650 rows" in n for n in frames.audit.notes)
     assert any("kept 105 of 650 rows" in n for n in frames.audit.notes)
 
 
@@ -57,15 +62,23 @@ def test_midlands_totals_reconcile_exactly_with_raw_file(built):
 def test_tables_contract(built):
     la = read_csv(built / "midlands_la_priority.csv")
     pc = read_csv(built / "midlands_constituency_priority.csv")
-    assert len(la) == 65 and la["code"].is_unique and len(pc) == 105 and pc["code"].is_unique
-    for t in (la, pc):
+    pc10 = read_csv(built / "midlands_constituency2010_priority.csv")
+    assert len(la) == 65 and la["code"].is_unique and len(pc) == 104 and pc["code"].is_unique and len(pc10) == 105
+    from mapper.load.geography import constituency_set
+
+    assert constituency_set(pc["code"]) == "PCON24" and constituency_set(pc10["code"]) == "PCON10"
+    for t in (la, pc, pc10):
         shares = t[[c for c in t.columns if c.endswith("_share")]]
         assert ((shares >= 0) & (shares <= 1)).all().all()
-        assert t["score"].between(0, 100).all() and sorted(t["rank"]) == list(range(1, len(t) + 1))
+        assert t["score"].between(0, 100).all()
+        for q in ("", "_rate", "_count"):  # rank 1 = highest score; ties share the better rank
+            ordered = t.sort_values(f"rank{q}")
+            assert ordered[f"rank{q}"].min() == 1 and ordered[f"score{q}"].is_monotonic_decreasing
         assert set(t["tier"]) == {1, 2, 3, 4, 5}
         assert (t["no_gigabit_num"] <= t["no_gigabit_den"]).all()
     assert set(la["urban_rural"]) == {"Urban", "Rural"}
     assert la.loc[la["rank"] == 1, "name"].item() == "East Lindsey"
+    assert set(pc["urban_rural"]) == {"Urban", "Rural"} and (pc["rank_class"] == pc["urban_rural"]).all()
     assert la["population"].sum() == pytest.approx(10_416_137, abs=2)  # IoD2019 mid-2015, Midlands LSOAs
 
 
@@ -119,7 +132,7 @@ def test_required_join_failure_stops_run_with_clear_error(cfg, tmp_path):
 
 
 def test_name_only_release_matches_codes_by_name(cfg, tmp_path):
-    """A 2019-style file (names only, upper case) joins to PCON21 through the names."""
+    """A 2019-style file (names only, upper case) joins to the 2010 seats (PCON21) through the names."""
     from mapper.load.ofcom import load_ofcom
 
     src = load_ofcom(ROOT / "data/ofcom/pcon/202009_fixed_pcon_coverage_r01.csv")
@@ -130,11 +143,11 @@ def test_name_only_release_matches_codes_by_name(cfg, tmp_path):
     with open(path, "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     # no 2019 residential file, and no earlier release to compare with
-    inputs = {k: v for k, v in cfg.inputs.items() if k not in ("pcon_coverage_residential", "pcon_coverage_previous")}
-    frames = build_frames(replace(cfg, inputs={**inputs, "pcon_coverage": path}))
+    inputs = {k: v for k, v in cfg.inputs.items() if k not in ("pcon10_coverage_residential", "pcon10_coverage_previous")}
+    frames = build_frames(replace(cfg, inputs={**inputs, "pcon10_coverage": path}))
     names = [j for j in frames.audit.joins if j.name.endswith("codes from names")][0]
     assert names.matched >= 105 and names.unmatched_right == []
-    got = frames.pcon.frame.set_index("code")["premises"]
+    got = frames.pcon10.frame.set_index("code")["premises"]
     want = src.data.set_index("code")["premises"]
     assert (got == want.loc[got.index]).all()
 
@@ -143,8 +156,32 @@ def test_companion_of_another_release_is_refused(cfg):
     from mapper.errors import MapperError
 
     other = ROOT / "data/ofcom/pcon/202209_fixed_pcon_res_coverage_r02.csv"
-    with pytest.raises(MapperError, match=r"inputs.pcon_coverage_residential is release 202209 but 202401_fixed_pcon_coverage_r01.csv is 202401"):
-        build_frames(replace(cfg, inputs={**cfg.inputs, "pcon_coverage_residential": other}))
+    with pytest.raises(MapperError, match=r"inputs.pcon10_coverage_residential is release 202209 but 202401_fixed_pcon_coverage_r01.csv is 202401"):
+        build_frames(replace(cfg, inputs={**cfg.inputs, "pcon10_coverage_residential": other}))
+
+
+def test_2024_codes_are_never_joined_to_2010_boundaries(cfg):
+    """The July 2025 file (2024 seats) with the 2010-seat boundaries is refused before any join."""
+    from mapper.errors import JoinError
+
+    wrong = replace(cfg, inputs={**cfg.inputs, "pcon_boundaries": cfg.inputs["pcon10_boundaries"]},
+                    boundary_fields={**cfg.boundary_fields, "pcon": cfg.boundary_fields["pcon10"]})
+    with pytest.raises(JoinError, match=r"2024.*2010|PCON24.*PCON10|PCON10.*PCON24"):
+        build_frames(wrong)
+    old = replace(cfg, inputs={**cfg.inputs, "pcon_coverage": cfg.inputs["pcon10_coverage"]})
+    with pytest.raises(JoinError, match=r"PCON10.*PCON24|PCON24.*PCON10|2010.*2024"):
+        build_frames(old)
+
+
+def test_2024_seats_sum_to_the_la_total_and_name_their_boundary_set(frames, built):
+    la, pc = frames.la.totals.iloc[-1], frames.pcon.totals.iloc[-1]
+    assert pc["premises"] == la["premises"] == 5_101_207
+    assert pc["no_gigabit_num"] == la["no_gigabit_num"] and pc["below_uso_num"] == la["below_uso_num"]
+    assert "2024 boundaries" in frames.pcon.title and "2010-2024 boundaries" in frames.pcon10.title
+    html = (built / "midlands_constituency_priority.html").read_text("utf-8")
+    assert "Westminster constituencies (2024 boundaries)" in html
+    assert "South Shropshire" in html and "Melton and Syston" in html
+    assert frames.pcon10.older_note and "January 2024" in frames.pcon10.older_note
 
 
 def test_group_frame_ranks_within_each_county_or_combined_authority(cfg, tmp_path):
@@ -167,3 +204,15 @@ def test_group_frame_ranks_within_each_county_or_combined_authority(cfg, tmp_pat
         assert g["rank"].min() == 1 and g["ranked_in_frame"].iloc[0] == g["score"].notna().sum()
         alone = score_areas(g.drop(columns=["score", "rank", "tier"]), c.score, class_col=None)  # the group on its own
         assert alone["score"].round(9).tolist() == g["score"].round(9).tolist()
+
+
+def test_no_area_scored_or_all_in_one_tier_stops_the_run(cfg):
+    """A ranking that says nothing is never published: no area scored, or every scored area in one tier."""
+    from mapper.errors import MapperError
+
+    with pytest.raises(MapperError, match=r"local authorities: no area could be scored .*min_premises = 1,000,000"):
+        build_frames(replace(cfg, score=replace(cfg.score, min_premises=1_000_000)))
+    one_tier = replace(cfg.score, tiers=replace(cfg.score.tiers, scheme="fixed", k=3, thresholds=(99.99, 99.999)),
+                       ranking="rate")
+    with pytest.raises(MapperError, match=r"every one of the 65 scored areas landed in tier 3, so the tiers say nothing"):
+        build_frames(replace(cfg, score=one_tier))

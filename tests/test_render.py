@@ -20,7 +20,8 @@ from shapely.geometry import box
 
 from mapper.errors import ConfigError
 from mapper.pipeline import Level
-from mapper.render import map_options, render_level
+from mapper.config import override
+from mapper.render import render_level
 from mapper.render.data import DIAGNOSES
 from mapper.render.page import script_json
 from mapper.score import available_indicators, compute_indicators, score_areas
@@ -39,6 +40,7 @@ def tiny_level(cfg, *, evil: bool = False, n: int = 6, lead_columns: bool = True
             "lad_name": f"District {i // 2}", "premises": prem, "gigabit_n": prem - 50 * (i + 1),
             "below_uso_n": 5 * i, "unable_30_n": 20 * i, "full_fibre_n": prem - 80 * (i + 1),
             "population": 2000 + 10 * i, "deprived_population": 100 * (i % 3),
+            "imd2025_lsoas": 10, "deprived_lsoas_n": i % 3,
             "nonres_premises": 100, "nonres_gigabit_n": 90 - 10 * i,
             "geometry": box(-0.6 + 0.1 * (i % 3), 53.2 + 0.1 * (i // 3), -0.5 + 0.1 * (i % 3), 53.3 + 0.1 * (i // 3)),
         })
@@ -184,7 +186,7 @@ def test_rendering_is_deterministic(cfg):
 
 
 def test_large_level_is_split_per_group_with_an_overview(cfg):
-    small = replace(cfg, sections={**cfg.sections, "map": {"split_above": 4}})
+    small = override(cfg, map={"split_above": 4})
     files = render_level(tiny_level(small), small, None, "big")
     assert sorted(files) == ["big.html", "big_L0.html", "big_L0_table.html", "big_L1.html", "big_L1_table.html",
                              "big_L2.html", "big_L2_table.html", "big_table.html"]
@@ -199,7 +201,7 @@ def test_large_level_is_split_per_group_with_an_overview(cfg):
 
 
 def test_split_needs_the_group_column(cfg):
-    small = replace(cfg, sections={**cfg.sections, "map": {"split_above": 4, "split_by": "county_code"}})
+    small = override(cfg, map={"split_above": 4, "split_by": "county_code"})
     with pytest.raises(ConfigError, match="map.split_by is 'county_code'.*lad_code"):
         render_level(tiny_level(small), small, None, "big")
 
@@ -208,12 +210,12 @@ def test_split_needs_the_group_column(cfg):
     ({"simplfy_tolerance_m": 10}, "unknown key 'map.simplfy_tolerance_m'; did you mean 'simplify_tolerance_m'"),
     ({"split_above": "many"}, "'map.split_above' must be a whole number"),
     ({"basemap": "yes"}, "'map.basemap' must be true or false"),
-    ({"simplify_tolerance_m": -5}, "from 0 to 5000"),
+    ({"simplify_tolerance_m": -5}, "'map.simplify_tolerance_m' is -5; it must be at least 0 and at most 5000"),
     ("nope", "'map' must be a mapping"),
 ])
-def test_map_section_is_validated(section, message):
+def test_map_section_is_validated(cfg, section, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
-        map_options(SimpleNamespace(sections={"map": section}))
+        override(cfg, map=section)
 
 
 def test_real_la_map_has_the_new_indicator_views(built):
@@ -233,7 +235,7 @@ def test_basemap_is_off_by_default_and_optional(cfg):
     plain = render_level(tiny_level(cfg), cfg, None, "b")["b.html"].decode()
     assert _payload(plain)["basemap"] is False  # no tiles are asked for unless the reader ticks the box
     assert '<input type="checkbox" id="gm-basemap">' in plain
-    with_tiles = replace(cfg, sections={**cfg.sections, "map": {"basemap": True}})
+    with_tiles = override(cfg, map={"basemap": True})
     page = render_level(tiny_level(with_tiles), with_tiles, None, "b")["b.html"].decode()
     assert _payload(page)["basemap"] is True and '<input type="checkbox" id="gm-basemap" checked>' in page
     assert "tile.openstreetmap.org" in _payload(page)["tiles"] and "OpenStreetMap" in _payload(page)["tiles_attribution"]
@@ -251,6 +253,7 @@ def test_render_map_returns_the_main_page(cfg):
 # ---------------------------------------------------------------------------------------------
 
 LA_MAP, PCON_MAP = "midlands_la_priority.html", "midlands_constituency_priority.html"
+PCON10_MAP = "midlands_constituency2010_priority.html"  # the 2010-2024 seats: the level with change over time
 
 
 def _real(built, name=LA_MAP) -> dict:
@@ -314,7 +317,7 @@ def test_indicator_classes_fit_the_measure_and_legend_table_and_map_agree(built)
 def test_change_views_use_one_colour_convention(built):
     from mapper.render.data import BETTER, NEUTRAL, WORSE
 
-    P = _real(built, PCON_MAP)
+    P = _real(built, PCON10_MAP)
     views = {v["key"]: v for v in P["views"]}
     assert {"gigabit_gain_n", "below_uso_change_n"} <= set(views)
     for key, rise in (("gigabit_gain_n", "better"), ("below_uso_change_n", "worse"), ("unable_30_change_n", "worse")):
@@ -335,10 +338,18 @@ def test_view_menu_is_grouped_with_short_labels(built):
     page = (built / LA_MAP).read_text("utf-8")
     groups = re.findall(r'<optgroup label="([^"]+)">', page)
     order = [g for g in ("Score, tiers and diagnosis", "Fixed broadband", "Business premises", "Mobile (estimates)",
-                         "Adoption (estimate)", "Need (people)") if g in groups]
+                         "Adoption (estimate)", "Need (deprivation and age)") if g in groups]
     assert groups == order and len(groups) == 6
     assert '<option value="no_gigabit">No gigabit *</option>' in page
     assert max(len(o) for o in re.findall(r"<option [^>]*>([^<]*)</option>", page)) <= 45
+
+
+def test_every_indicator_has_a_short_menu_label():
+    from mapper.render.data import SHORT_LABELS
+    from mapper.score import INDICATORS
+
+    assert set(INDICATORS) <= set(SHORT_LABELS), sorted(set(INDICATORS) - set(SHORT_LABELS))
+    assert max(len(v) for v in SHORT_LABELS.values()) <= 43  # room for the ' *' of a scored indicator
 
 
 def test_outlines_counties_and_postcodes(built):
@@ -383,7 +394,7 @@ def test_england_comparison_and_rate_count_ranks_when_the_lead_columns_exist(cfg
     assert plain["england"] is None  # the card then says "England comparison not available"
     level.benchmarks = pd.DataFrame({"area": ["England"], "no_gigabit_num": [2_000_000], "no_gigabit_den": [25_000_000],
                                      "no_gigabit_share": [0.08]})
-    level.england_areas = 296
+    level.england_areas = {"no_gigabit": 296}
     frame = level.frame.copy()
     frame["england_rank_no_gigabit"] = range(1, len(frame) + 1)
     frame["rank_rate"], frame["rank_count"], frame["score_rate"] = range(1, 7), range(6, 0, -1), 50.0
@@ -391,7 +402,7 @@ def test_england_comparison_and_rate_count_ranks_when_the_lead_columns_exist(cfg
     files = render_level(level, cfg, None, "e")
     P = _payload(files["e.html"].decode())
     assert P["england"]["a"] == "England" and P["england"]["nd"][0] == [2_000_000, 25_000_000]
-    assert P["england"]["nd"][1] is None and P["england_areas"] == 296
+    assert P["england"]["nd"][1] is None and P["england_areas"] == {"no_gigabit": 296}
     x = P["geo"]["features"][0]["properties"]["x"]
     assert x["er"][0] == 1 and x["rank_rate"] == 1 and x["rank_count"] == 6 and x["score_rate"] == 50
     table = files["e_table.html"].decode()

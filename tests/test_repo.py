@@ -51,3 +51,32 @@ def test_county_lookup_is_consistent_with_ons_code_blocks():
                                     "Warwickshire", "Worcestershire", "West Midlands"}
     e06 = look[look["LAD24CD"].str.startswith("E06")]
     assert (e06["CTY24CD"] == e06["LAD24CD"]).all()
+
+
+def test_registered_row_counts_match_the_files():
+    """``rows`` in data/sources.yaml: data rows of a CSV (after the header), features of a GeoJSON."""
+    import csv
+    import io
+    import json
+
+    from mapper._io import read_text
+
+    registry = yaml.safe_load((ROOT / "data/sources.yaml").read_text("utf-8"))["files"]
+    for rel, entry in registry.items():
+        path = ROOT / rel
+        if path.suffix == ".csv":
+            rows = list(csv.reader(io.StringIO(read_text(path)[0])))
+            n = sum(1 for r in rows[1:] if any(c.strip() for c in r))
+        elif path.suffix == ".geojson":
+            n = len(json.loads(path.read_text("utf-8"))["features"])
+        else:
+            continue
+        assert n == entry["rows"], (rel, n, entry["rows"])
+
+
+def test_every_attribution_key_has_a_line():
+    registry = yaml.safe_load((ROOT / "data/sources.yaml").read_text("utf-8"))
+    used = {entry["attribution"] for entry in registry["files"].values()}
+    assert used <= set(registry["attribution_lines"])
+    assert "IoD 2019" not in registry["attribution_lines"]["mhclg2025"]
+    assert "2025" in registry["attribution_lines"]["mhclg2025"] and "2019" in registry["attribution_lines"]["mhclg"]

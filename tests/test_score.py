@@ -13,7 +13,7 @@ from mapper.score import assign_tiers, compute_indicators, normalise, score_area
 
 def cfg(**kw):
     base = dict(indicators=(IndicatorChoice("no_gigabit", 1.0), IndicatorChoice("below_uso", 1.0)),
-                normalisation="minmax", tiers=TierConfig("quantiles", 2), min_premises=10)
+                normalisation="minmax", tiers=TierConfig("quantiles", 2), min_premises=10, ranking="rate")
     base.update(kw)
     return ScoreConfig(**base)
 
@@ -85,7 +85,7 @@ def test_reverse_direction_flips():
 
 def test_totals_sum_counts_then_divide():
     ind = compute_indicators(FRAME, ["no_gigabit"])
-    tot = totals(ind, ["premises", "no_gigabit_num", "no_gigabit_den"], by="cls")
+    tot = totals(ind, ["premises", "no_gigabit_num", "no_gigabit_den"], by="cls", label="Midlands")
     mid = tot.set_index("area").loc["Midlands"]
     assert mid["no_gigabit_num"] == 150 and mid["no_gigabit_den"] == 355
     assert mid["no_gigabit_share"] == pytest.approx(150 / 355)
@@ -176,3 +176,60 @@ def test_quantile_classes_equal_mapclassify(values, k):
         ref = mapclassify.Quantiles(y, k=k)
     assert quantile_bounds(y, k).tolist() == np.asarray(ref.bins).tolist()
     assert classify(y, quantile_bounds(y, k)).tolist() == np.asarray(ref.yb).tolist()
+
+
+# --- issue 14: two questions (rate and count), a combined ranking, an honest range, honest tiers --------------
+
+SCALE = pd.DataFrame({  # hand-made: a big city with a small share, and small rural districts with large shares
+    "code": ["CITY", "R1", "R2", "R3"],
+    "premises": pd.array([100_000, 2_000, 4_000, 1_000], dtype="Int64"),
+    "gigabit_n": pd.array([95_000, 1_000, 3_600, 700], dtype="Int64"),   # without: 5,000 (5%), 1,000 (50%), 400 (10%), 300 (30%)
+})
+
+
+def test_rate_and_count_answer_different_questions_and_are_both_published():
+    c = cfg(indicators=(IndicatorChoice("no_gigabit", 1.0),), tiers=TierConfig("quantiles", 2), ranking="combined")
+    out = score_areas(SCALE, c, class_col=None).set_index("code")
+    # deepest: R1 (50%) > R3 (30%) > R2 (10%) > CITY (5%)
+    assert out["rank_rate"].to_dict() == {"CITY": 4, "R1": 1, "R2": 3, "R3": 2}
+    # biggest: CITY holds 5,000 of the 6,700 premises without gigabit, R1 1,000, R2 400, R3 300
+    assert out["rank_count"].to_dict() == {"CITY": 1, "R1": 2, "R2": 3, "R3": 4}
+    assert out.loc["CITY", "score_count"] == pytest.approx(100 * 5000 / 6700)
+    # combined: mean of the two percentile ranks (0.25 .. 1): CITY (0.25 + 1) / 2, R1 (1 + 0.75) / 2, R2 0.5, R3 0.5
+    assert out["score"].round(6).to_dict() == {"CITY": 62.5, "R1": 87.5, "R2": 50.0, "R3": 50.0}
+    assert out["rank"].to_dict() == {"CITY": 2, "R1": 1, "R2": 3, "R3": 3}
+    assert {"tier_rate", "tier_count", "score_rate"} <= set(out.columns)
+
+
+def test_each_ranking_can_be_the_headline():
+    for ranking, top in (("rate", "R1"), ("count", "CITY"), ("combined", "R1")):
+        c = cfg(indicators=(IndicatorChoice("no_gigabit", 1.0),), ranking=ranking)
+        out = score_areas(SCALE, c, class_col=None).set_index("code")
+        assert out["rank"].idxmin() == top, ranking
+
+
+def test_range_floor_does_not_stretch_tiny_differences_to_the_full_scale():
+    # below the USO: 0.1%, 0.2%, 0.6% of premises. Plain min-max makes 0.6% worth 100 points;
+    # with a 5-point floor it is worth (0.006 - 0.001) / 0.05 = 10 points, 0.2% is 2 points.
+    f = pd.DataFrame({"code": ["A", "B", "C"], "premises": pd.array([1000] * 3, dtype="Int64"),
+                      "below_uso_n": pd.array([1, 2, 6], dtype="Int64")})
+    plain = score_areas(f, cfg(indicators=(IndicatorChoice("below_uso", 1.0),)), class_col=None)
+    floored = score_areas(f, cfg(indicators=(IndicatorChoice("below_uso", 1.0),), range_floor=0.05), class_col=None)
+    assert plain["score"].round(6).tolist() == [0.0, 20.0, 100.0]
+    assert floored["score"].round(6).tolist() == [0.0, 2.0, 10.0]
+    assert floored["rank"].tolist() == plain["rank"].tolist()  # the order is the same, only the stretch differs
+
+
+def test_tied_scores_keep_tier_1_for_the_top_class():
+    # five areas, three distinct scores: quantile bounds merge, the top class must still be tier 1
+    s = pd.Series([10.0, 10.0, 10.0, 50.0, 90.0])
+    tiers = assign_tiers(s, cfg(tiers=TierConfig("quantiles", 5)))
+    assert tiers.iloc[-1] == 1 and tiers.iloc[0] > tiers.iloc[-1]
+
+
+def test_rank_class_column_is_the_class_ranked_within():
+    out = score_areas(FRAME, cfg(), class_col="cls")
+    assert out["rank_class"].tolist() == FRAME["cls"].tolist()
+    for cls, part in out[out["score"].notna()].groupby("rank_class"):
+        expected = part["score"].rank(ascending=False, method="min").astype(int).tolist()
+        assert part["rank_in_class"].astype(int).tolist() == expected, cls

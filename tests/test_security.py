@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -59,6 +60,41 @@ def test_manifest_names_outside_the_pack_are_never_deleted(tmp_path):
     assert (pack / "new.txt").read_bytes() == b"new"
 
 
+def test_a_planted_publish_record_or_state_folder_never_touches_anything_outside(tmp_path):
+    """``.mapper/`` comes with a copied or received output folder: its record, links and lock are not trusted."""
+    from mapper.publish.files import PublishError, publish_files
+
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me")
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "maps").mkdir(parents=True)
+    (elsewhere / "maps" / "victim.png").write_text("keep me too")
+    out = tmp_path / "outputs"
+    (out / ".mapper" / "v1").mkdir(parents=True)
+    (out / "link").symlink_to(elsewhere, target_is_directory=True)
+    (out / "file_link.txt").symlink_to(outside)
+    (out / "old.txt").write_text("published by the previous run")
+    (out / ".mapper" / "published.json").write_text(json.dumps({"files": [
+        str(outside), "../precious.txt", "link/maps/victim.png", "file_link.txt", "old.txt", "", None, "a\\b"]}))
+    (out / ".mapper" / "lock").symlink_to(outside)  # the lock is never opened through a link (it would be truncated)
+    (out / ".mapper" / "v1" / "maps").symlink_to(elsewhere / "maps", target_is_directory=True)
+    (out / ".mapper" / "current").symlink_to("v1")
+    with pytest.raises(PublishError, match="cannot write into"):
+        publish_files({"maps/victim.png": b"overwritten?"}, out)
+    (out / ".mapper" / "lock").unlink()
+    publish_files({"maps/victim.png": b"new", "new.txt": b"new"}, out)
+    assert outside.read_text() == "keep me"
+    assert (elsewhere / "maps" / "victim.png").read_text() == "keep me too"
+    assert (out / "file_link.txt").is_symlink() and (out / "link").is_symlink()
+    assert not (out / "old.txt").exists()  # the plain name inside the folder is still cleaned up
+    assert (out / "maps" / "victim.png").read_bytes() == b"new"
+    shutil.rmtree(out / ".mapper")
+    (out / ".mapper").symlink_to(elsewhere, target_is_directory=True)  # the whole state folder planted as a link
+    with pytest.raises(PublishError, match="is a link or a file"):
+        publish_files({"a.txt": b"x"}, out)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["maps"]
+
+
 @pytest.mark.parametrize("name", ["/etc/passwd", "../x", "a/../../x", "./a", "a//b", "", ".", "a\\b", "a\x00b"])
 def test_contained_path_refuses_anything_but_a_plain_relative_name(tmp_path, name):
     assert contained_path(tmp_path, name) is None
@@ -95,9 +131,9 @@ def test_formula_names_stay_text_in_the_workbook():
     frame = pd.DataFrame({"code": ["E1", "E2"], "name": ["=1+2", "Rushcliffe"], "premises": [10, 20]})
     data = to_xlsx({"Ranked": frame}, title="t", created=pd.Timestamp("2025-07-01").to_pydatetime())
     ws = load_workbook(io.BytesIO(data))["Ranked"]
-    cell = ws["B2"]
+    cell = ws["B3"]  # row 1: plain-English headers, row 2: code names, data from row 3
     assert cell.data_type == "s" and cell.value == "=1+2"  # stored as text: shown, never evaluated
-    assert ws["C2"].data_type == "n"
+    assert ws["C3"].data_type == "n"
     sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet
 

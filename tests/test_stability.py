@@ -108,3 +108,24 @@ def test_draws_are_a_matrix_of_permutations():
                        StabilityConfig(draws=30), np.random.default_rng(2))
     assert ranks.shape == (50, 30)
     assert all(sorted(ranks[:, d]) == list(range(1, 51)) for d in range(30))
+
+
+def test_batching_does_not_change_the_draws():
+    """The draws are scored in batches to bound memory; the batch size never changes a rank."""
+    from mapper.score.stability import draw_ranks, summarise_ranks
+
+    rng_data = np.random.default_rng(7)
+    shares = rng_data.uniform(0, 1, size=(300, 3))
+    counts = rng_data.uniform(0, 1, size=(300, 3))
+    counts = counts / counts.sum(axis=0)
+    stab = StabilityConfig(draws=50, seed=1)
+    w, rev = np.array([1.0, 2.0, 0.5]), np.array([False, False, True])
+    for ranking in ("rate", "count", "combined"):
+        whole = draw_ranks(shares, w, rev, stab, np.random.default_rng(3), counts=counts, ranking=ranking, floor=0.05)
+        small = draw_ranks(shares, w, rev, stab, np.random.default_rng(3), counts=counts, ranking=ranking, floor=0.05,
+                           batch_cells=700)
+        assert (whole == small).all(), ranking
+    tiers = np.repeat([1, 2, 3], 100)
+    a = summarise_ranks(whole, tiers, 3, 0.8)
+    b = summarise_ranks(whole, tiers, 3, 0.8, chunk_cells=120)
+    assert a.equals(b)

@@ -11,10 +11,13 @@ the ONS boundary layers). :func:`query_layer`:
 3. stops when the count is reached.
 
 It raises :class:`~mapper.errors.FetchError` when the server answers HTTP 200
-with an ``{"error": ...}`` body (ArcGIS's habit), when a page is short or empty
-before the count is reached (without ``exceededTransferLimit`` to say more is
-coming), when the same key appears twice, or when the total differs from the
-count. Long ``where`` clauses (thousands of codes) are sent as a POST form,
+with an ``{"error": ...}`` body (ArcGIS's habit), when a page is not JSON or not
+GeoJSON-shaped (``features`` not a list, a feature that is not an object or has
+no ``properties``, or no ``geometry`` when geometry was asked for), when a page
+is short or empty before the count is reached (without
+``exceededTransferLimit`` to say more is coming), when the same key appears
+twice, or when the total differs from the count. Each message is one line
+naming the query URL and the page. Long ``where`` clauses (thousands of codes) are sent as a POST form,
 which the ArcGIS REST API accepts for ``query``.
 """
 
@@ -33,8 +36,9 @@ def _check(body: dict, url: str, what: str) -> dict:
     if not isinstance(body, dict):
         raise FetchError(f"{url}: {what}: expected a JSON object, got {type(body).__name__}")
     if "error" in body:
-        err = body["error"] or {}
-        details = "; ".join(str(d) for d in (err.get("details") or []) if d)
+        err = body["error"] if isinstance(body["error"], dict) else {"message": str(body["error"] or "")[:200] or None}
+        details = err.get("details") or []
+        details = "; ".join(str(d) for d in (details if isinstance(details, list) else [details]) if d)
         raise FetchError(
             f"{url}: {what}: the server answered with error {err.get('code', '?')}: {err.get('message', 'no message')}"
             + (f" ({details})" if details else "")
@@ -45,7 +49,25 @@ def _check(body: dict, url: str, what: str) -> dict:
 
 def _exceeded(page: dict) -> bool:
     """ArcGIS flags "more features exist" at top level (f=json) or under ``properties`` (f=geojson)."""
-    return bool(page.get("exceededTransferLimit") or (page.get("properties") or {}).get("exceededTransferLimit"))
+    props = page.get("properties")
+    return bool(page.get("exceededTransferLimit") or (isinstance(props, dict) and props.get("exceededTransferLimit")))
+
+
+def _malformed(url: str, what: str, problem: str) -> FetchError:
+    return FetchError(f"{url}: {what}: {problem}; the server sent malformed GeoJSON, so nothing was cached: "
+                      "run fetch again, or check the layer URL (fetch.sources.*.url or fetch.mirror in config.yaml)")
+
+
+def _key_of(feat: object, index: int, url: str, what: str, key_field: str, geometry: bool):
+    """The key of one feature, after checking it has the shape the rest of the code relies on."""
+    if not isinstance(feat, dict):
+        raise _malformed(url, what, f"feature {index} is {type(feat).__name__}, not an object")
+    props = feat.get("properties", feat.get("attributes"))
+    if not isinstance(props, dict):
+        raise _malformed(url, what, f"feature {index} has no 'properties' object")
+    if geometry and not isinstance(feat.get("geometry"), dict):
+        raise _malformed(url, what, f"feature {index} ({key_field}={props.get(key_field)!r}) has no geometry")
+    return props.get(key_field)
 
 
 def query_layer(
@@ -88,17 +110,21 @@ def query_layer(
         page = _check(fetcher.get_json(url, params, method=method), url, what)
         got = page.get("features")
         if not isinstance(got, list):
-            raise FetchError(f"{url}: {what}: the answer has no 'features' list")
+            raise _malformed(url, what, "the answer has no 'features' list" if got is None
+                             else f"'features' is {type(got).__name__}, not a list")
         more = _exceeded(page)
         if not got:
             raise FetchError(
                 f"{url}: {what} is empty after {len(features)} of {count} features; the layer changed while "
                 "paging or the server stopped early; run fetch again"
             )
-        for feat in got:
-            key = (feat.get("properties") or feat.get("attributes") or {}).get(key_field)
-            if key is None or key in seen:
-                raise FetchError(f"{url}: {what}: feature key {key_field}={key!r} is missing or repeated; pages overlap")
+        for index, feat in enumerate(got, start=len(features) + 1):
+            key = _key_of(feat, index, url, what, key_field, return_geometry)
+            if key is None:
+                raise _malformed(url, what, f"feature {index} has no {key_field!r} value")
+            if key in seen:
+                raise FetchError(f"{url}: {what}: feature key {key_field}={key!r} is repeated; pages overlap (the layer "
+                                 "changed while paging or ignores orderByFields); run fetch again")
             seen.add(key)
         features.extend(got)
         if len(got) < page_size and not more and len(features) < count:

@@ -13,7 +13,6 @@ def add_fetch_parser(sub) -> None:
 
 def run_fetch(args, cfg) -> int:
     from . import fetch_all
-    from .settings import parse_fetch_settings
     from .sources import BY_NAME
 
     from ..errors import ConfigError
@@ -22,7 +21,7 @@ def run_fetch(args, cfg) -> int:
     if unknown:
         raise ConfigError(f"fetch --only: unknown source(s) {unknown}; choose from {', '.join(BY_NAME)}")
     manifest = fetch_all(cfg, offline=args.offline, only=tuple(args.only) if args.only else None)
-    cache = parse_fetch_settings(cfg.sections.get("fetch", {}), cfg.root).cache_dir
+    cache = cfg.fetch.cache_dir
     for name, rec in sorted(manifest["sources"].items()):
         files = rec.get("files", [])
         extra = rec.get("reason") or rec.get("warning") or ""

@@ -31,7 +31,7 @@ from ..errors import ArchiveError, FetchError
 from . import arcgis
 from ._http import Fetcher
 from .archive import extract_members
-from .settings import FetchSettings, SourceSettings, parse_fetch_settings
+from ..config import FetchSettings, SourceSettings
 from .sources import SOURCES
 
 MANIFEST = "manifest.json"
@@ -78,7 +78,7 @@ class _Run:
     def fetcher(self, ss: SourceSettings) -> Fetcher:
         kwargs = {"sleep": self.sleep} if self.sleep is not None else {}
         return Fetcher(self.settings.cache_dir, offline=self.offline, timeout=ss.timeout, retries=ss.retries,
-                       progress=self.progress, **kwargs)
+                       deadline=ss.deadline, progress=self.progress, log=self.log, **kwargs)
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.settings.cache_dir).as_posix()
@@ -210,7 +210,7 @@ class _Run:
             try:
                 got = self.do_arcgis(ss) if src.kind == "arcgis" else self.do_zip(ss)
             except FetchError as exc:
-                if not self.offline:
+                if not self.offline or getattr(exc, "cache_damaged", False):
                     raise
                 what = ss.url if "offline" in str(exc) else "needs a source above"
                 self.missing.append((src.name, what))
@@ -238,7 +238,7 @@ def fetch_all(cfg, offline: bool = False, *, only: tuple[str, ...] | None = None
     (their dependencies must be cached or included). ``sleep`` replaces the
     backoff sleep (tests); ``log`` receives one line per action (default: stderr).
     """
-    settings = parse_fetch_settings(cfg.sections.get("fetch", {}), cfg.root)
+    settings = cfg.fetch
     log = log or (lambda line: print(line, file=sys.stderr))
     manifest = _Run(cfg, settings, offline, sleep, progress, log).run(only)
     path = settings.cache_dir / MANIFEST
@@ -253,7 +253,7 @@ def fetch_all(cfg, offline: bool = False, *, only: tuple[str, ...] | None = None
 
 def fetched_files(cfg) -> dict[str, list[Path]]:
     """Source name -> extracted/assembled file paths, from the manifest (empty if nothing was fetched)."""
-    settings = parse_fetch_settings(cfg.sections.get("fetch", {}), cfg.root)
+    settings = cfg.fetch
     path = settings.cache_dir / MANIFEST
     if not path.exists():
         return {}

@@ -39,6 +39,14 @@ UK_BOX = (-11.0, 49.0, 3.0, 61.5)
 #: British National Grid extent in metres (x, y), used only to word the error.
 BNG_BOX = (-100_000.0, -100_000.0, 800_000.0, 1_400_000.0)
 MAX_NAME_LENGTH = 200
+#: Smallest plausible extent of a boundary layer of several areas (metres): LSOAs are hundreds of metres across.
+MIN_SPAN_M = 200.0
+
+
+def _span_metres(gdf: gpd.GeoDataFrame) -> float:
+    """The longer side of the layer's bounding box in British National Grid metres (WGS84 input)."""
+    minx, miny, maxx, maxy = gpd.GeoSeries(shapely.box(*gdf.total_bounds), crs=gdf.crs).to_crs(27700).total_bounds
+    return float(max(maxx - minx, maxy - miny))
 
 
 def _box_contains(box, bounds) -> bool:
@@ -146,12 +154,25 @@ def read_boundaries(path: str | Path, code_field: str, name_field: str) -> gpd.G
     reprojected_from = None
     if not out.crs.equals(gpd.GeoSeries(crs=WGS84).crs, ignore_axis_order=True):  # CRS84 is WGS84 too
         reprojected_from = out.crs.to_string()
+        src = tuple(float(v) for v in out.total_bounds)
+        if out.crs.is_projected and _box_contains((-180, -90, 180, 90), src):
+            raise SchemaError(
+                f"{path}: the file declares {reprojected_from} (metres) but its coordinates span {_fmt_bounds(src)}, "
+                "which look like longitude/latitude degrees, not metres; remove the wrong CRS (GeoJSON is WGS84 by "
+                "definition) or reproject the file properly"
+            )
         out = out.to_crs(WGS84)
     bounds = tuple(float(v) for v in out.total_bounds)
     if not np.all(np.isfinite(bounds)) or not _box_contains(UK_BOX, bounds):
         raise SchemaError(
             f"{path}: read as {reprojected_from or 'WGS84'}, the boundaries span longitude/latitude {_fmt_bounds(bounds)}, "
             "outside the UK; the declared CRS is probably wrong: reproject the file to EPSG:4326, or set the CRS it really uses"
+        )
+    span_m = _span_metres(out)
+    if len(out) > 1 and span_m < MIN_SPAN_M:
+        raise SchemaError(
+            f"{path}: read as {reprojected_from or 'WGS84'}, all {len(out)} areas fit in {span_m:,.0f} m; boundaries of real "
+            "areas span kilometres, so the declared CRS (or the coordinates) must be wrong: check the file's CRS"
         )
     if reprojected_from:
         notice(path, f"reprojected from {reprojected_from} to EPSG:4326 (WGS84)")

@@ -3,7 +3,8 @@
 :func:`load_ofcom` detects, from the file itself,
 
 * the **product**: fixed broadband coverage, full-fibre take-up, mobile
-  coverage by local authority, or the multi-level 4G/5G mobile summary;
+  coverage by local authority, the multi-level 4G/5G mobile summary, or the
+  long-format UK and nations benchmarks (read by :mod:`mapper.load.national`);
 * the **level**: ``output_area``, ``postcode``, ``laua`` (local authority) or
   ``parl_const`` (Westminster constituency, including the 2019 release that has
   names but no codes);
@@ -39,8 +40,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .._io import read_head, read_text
 from ..errors import SchemaError, ValueProblem
+from .csvfile import first_line, header_key, read_rows
 from .notices import notice
 from .values import parse_numeric, text_problems, thousands_cells
 
@@ -58,10 +59,6 @@ _MEASURE_LIKE = re.compile(r"%|premises|availab|mbit|gigabit|fibre|broadband|\bc
 MAX_NAME_LENGTH = 200
 
 
-def _norm(header: str) -> str:
-    return " ".join(str(header).replace("\ufeff", "").split()).casefold()
-
-
 @lru_cache(maxsize=1)
 def aliases() -> dict:
     """The alias table from ``ofcom_aliases.yaml`` (parsed once)."""
@@ -76,12 +73,12 @@ def _header_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for canonical, spellings in table["premises"].items():
         for s in spellings:
-            index[_norm(s)] = canonical
+            index[header_key(s)] = canonical
     for group in ("fixed_measures", "takeup_measures"):
         for measure, spec in table[group].items():
             for kind in ("pct", "n"):
                 for s in spec.get(kind, []):
-                    index[_norm(s)] = f"{measure}_{kind}"
+                    index[header_key(s)] = f"{measure}_{kind}"
     return index
 
 
@@ -116,51 +113,15 @@ def parse_file_name(name: str) -> dict:
     }
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[list[str]], str, str]:
-    text, encoding = read_text(path)  # checks first: a regular file of a sane size
-    line_ends = "CRLF" if b"\r\n" in read_head(path) else "LF"
-    rows = list(csv.reader(io.StringIO(text)))
-    while rows and not any(cell.strip() for cell in rows[-1]):
-        rows.pop()
-    if not rows:
-        raise SchemaError(f"{path}: the file is empty; expected a CSV with a header row")
-    header = [h.replace("\ufeff", "").strip() for h in rows[0]]
-    body = rows[1:]
-    if not body:
-        raise SchemaError(
-            f"{path}: the file has a header row but no data rows; the download or export is incomplete, "
-            "fetch or export it again"
-        )
-    for i, row in enumerate(body):
-        if len(row) != len(header):
-            raise SchemaError(
-                f"{path}: line {i + 2} has {len(row)} fields but the header has {len(header)}; "
-                "the file may be truncated (download it again) or have an unquoted comma"
-            )
-    blank = [i for i, h in enumerate(header) if h == ""]
-    if blank:
-        holding = [i for i in blank if any(row[i].strip() for row in body)]
-        if holding:
-            raise SchemaError(
-                f"{path}: column {holding[0] + 1} has no heading but holds values; "
-                "give it its Ofcom heading or delete the column"
-            )
-        keep = [i for i in range(len(header)) if i not in blank]
-        header = [header[i] for i in keep]
-        body = [[row[i] for i in keep] for row in body]
-        notice(path, f"dropped {len(blank)} empty column(s) without a heading (a spreadsheet export)")
-    return header, body, encoding, line_ends
-
-
 def _detect_identifiers(header: list[str]) -> tuple[str | None, str | None, str | None, list[str]]:
     """Return (level, code column, name column, other identifier columns)."""
-    normed = {_norm(h): h for h in header}
+    normed = {header_key(h): h for h in header}
     ids = aliases()["identifiers"]
     for level in ("laua", "parl_const", "output_area", "postcode"):
         spec = ids[level]
-        code = next((normed[_norm(s)] for s in spec["code"] if _norm(s) in normed), None)
-        name = next((normed[_norm(s)] for s in spec["name"] if _norm(s) in normed), None)
-        extra = [normed[_norm(s)] for s in spec.get("extra", []) if _norm(s) in normed]
+        code = next((normed[header_key(s)] for s in spec["code"] if header_key(s) in normed), None)
+        name = next((normed[header_key(s)] for s in spec["name"] if header_key(s) in normed), None)
+        extra = [normed[header_key(s)] for s in spec.get("extra", []) if header_key(s) in normed]
         if code:
             return level, code, name, [c for c in extra if c not in (code, name)]
         if level == "parl_const" and name:
@@ -175,14 +136,23 @@ def load_ofcom(path: str | Path) -> OfcomTable:
     layout is unknown, and :class:`ValueProblem` for impossible values.
     """
     path = Path(path)
-    header, body, encoding, line_ends = _read_rows(path)
+    rows = read_rows(path)
+    header, body, encoding, line_ends = rows.header, rows.body, rows.encoding, rows.line_ends
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise SchemaError(f"{path}: duplicated column(s) {dupes}; remove the repeats and try again")
     meta = {"file": path.name, "encoding": encoding, "line_ends": line_ends, **parse_file_name(path.name)}
     raw = pd.DataFrame(body, columns=header, dtype="string")
 
-    normed = {_norm(h) for h in header}
+    normed = {header_key(h) for h in header}
+    if {"location", "premise type", "rurality", "speed"} <= normed:
+        from .national import read_fixed_benchmarks  # UK and nations benchmarks (long format)
+
+        return read_fixed_benchmarks(path)
+    if {"location", "technology", "coverage type", "mno"} <= normed:
+        from .national import read_mobile_benchmarks
+
+        return read_mobile_benchmarks(path)
     if {"level", "location code"} <= normed and any(_4G5G.match(h) for h in header):
         return _load_4g5g(path, raw, header, meta)
     if any(_MOBILE_GROUP.match(h) for h in header):
@@ -233,7 +203,7 @@ def _load_fixed_or_takeup(path: Path, raw: pd.DataFrame, header: list[str], meta
     for h in header:
         if h in id_cols:
             continue
-        canonical = index.get(_norm(h))
+        canonical = index.get(header_key(h))
         if canonical is None:
             unmapped.append(h)
         elif canonical in mapped:
@@ -257,6 +227,11 @@ def _load_fixed_or_takeup(path: Path, raw: pd.DataFrame, header: list[str], meta
             "counts cannot be aggregated without the premises total: restore the column from the original Ofcom file"
         )
     _check_renamed_measures(path, mapped, unmapped)
+    for measure, target in (aliases().get("release_overrides", {}).get(meta.get("release") or "", {}) or {}).items():
+        for kind in ("pct", "n"):
+            if f"{measure}_{kind}" in mapped:
+                mapped[f"{target}_{kind}"] = mapped.pop(f"{measure}_{kind}")
+        meta.setdefault("release_overrides", {})[measure] = target
 
     suppressed: dict[str, int] = {}
     thousands: dict[str, int] = {}
@@ -323,13 +298,20 @@ def _check_renamed_measures(path: Path, mapped: dict[str, str], unmapped: list[s
         )
 
 
+#: More premises than any area of the UK could hold (the whole UK has about 32 million): a broken cell.
+MAX_AREA_PREMISES = 50_000_000
+
+
 def _check_values(path: Path, df: pd.DataFrame, count_cols: list[str], pct_cols: list[str], mapped: dict[str, str]) -> None:
     problems: list[str] = []
-
-    def first_line(mask: pd.Series) -> int:
-        return int(np.flatnonzero(mask.to_numpy())[0]) + 2
-
     for c in count_cols:
+        huge = df[c] > MAX_AREA_PREMISES
+        if huge.any():
+            v = float(df[c][huge].iloc[0])
+            problems.append(f"line {first_line(huge)}, column '{mapped[c]}': {v:,.0f} premises" if v < 1e12 else
+                            f"line {first_line(huge)}, column '{mapped[c]}': {v:.3g} premises")
+            problems[-1] += " is more than any area can hold (the UK has about 32 million)"
+            continue
         neg = df[c] < 0
         if neg.any():
             problems.append(f"line {first_line(neg)}, column '{mapped[c]}': negative count")
@@ -369,13 +351,13 @@ def _load_mobile(path: Path, raw: pd.DataFrame, header: list[str], meta: dict) -
         m = _MOBILE_GROUP.match(h)
         if m:
             groups.setdefault(m.group("group"), []).append(h)
-        elif _norm(h) in _MOBILE_COUNTS:
+        elif header_key(h) in _MOBILE_COUNTS:
             counts.append(h)
         else:
             unmapped.append(h)
     for h in counts:
         values, _ = parse_numeric(raw[h], path=path, column=h)
-        out[_norm(h)] = values.round().astype("Int64")
+        out[header_key(h)] = values.round().astype("Int64")
     blank_cells_filled = 0
     groups_not_applicable = 0
     shares: dict[str, pd.Series] = {}
@@ -402,7 +384,7 @@ def _load_mobile(path: Path, raw: pd.DataFrame, header: list[str], meta: dict) -
         rows=len(out),
         premises=int(out["prem_count"].sum()) if "prem_count" in out else None,
         measures=sorted(groups),
-        count_measures=sorted(_norm(h) for h in counts),
+        count_measures=sorted(header_key(h) for h in counts),
         rate_measures=sorted(groups),
         rates_only=True,
         unmapped_columns=unmapped,
@@ -417,7 +399,7 @@ def _load_mobile(path: Path, raw: pd.DataFrame, header: list[str], meta: dict) -
 
 def _load_4g5g(path: Path, raw: pd.DataFrame, header: list[str], meta: dict) -> OfcomTable:
     """The multi-level 4G+5G summary: keep only its ``Local authority`` rows."""
-    normed = {_norm(h): h for h in header}
+    normed = {header_key(h): h for h in header}
     level_col, code_col, name_col = normed["level"], normed["location code"], normed.get("location")
     levels = raw[level_col].str.strip()
     found = sorted(levels.unique())

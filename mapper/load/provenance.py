@@ -40,6 +40,8 @@ def describe(paths: list[Path], root: Path, registry: dict) -> list[dict]:
         }
         if entry.get("sha256") and entry["sha256"] != digest:
             record["warning"] = "sha256 differs from data/sources.yaml: the file was changed or replaced"
+        if entry.get("url"):
+            record["url"] = entry["url"]
         record["attribution_key"] = entry.get("attribution")
         record["year"] = entry.get("year")
         records.append(record)
@@ -59,7 +61,7 @@ def attributions(records: list[dict], registry: dict) -> list[str]:
         if key:
             years.setdefault(key, set()).update({r["year"]} if r.get("year") else set())
     lines = []
-    order = ["ofcom", "ons", "mhclg", "mysociety"]
+    order = ["ofcom", "ons", "mhclg", "mhclg2025", "mysociety", "geonames"]
     for key in sorted(years, key=lambda k: (order.index(k) if k in order else len(order), k)):
         template = registry.get("attribution_lines", {}).get(key)
         if template:

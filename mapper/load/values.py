@@ -21,24 +21,40 @@ def parse_numeric(values: pd.Series, *, path: str | Path, column: str, first_row
 
     Returns ``(numbers, suppressed)`` where ``numbers`` is float64 with NaN for
     suppressed or blank cells and ``suppressed`` is a boolean mask of those
-    cells. Thousands separators (``"29,199"``) are accepted. Any other text
-    raises :class:`ValueProblem` naming the file, the line and the column.
-    ``first_row`` is the file line of ``values.iloc[0]`` (2 when the header is
-    line 1).
+    cells. Thousands separators (``"29,199"``) are accepted. Any other text, and
+    numbers that are not finite (``inf``), raise :class:`ValueProblem` naming the
+    file, the line and the column. ``first_row`` is the file line of
+    ``values.iloc[0]`` (2 when the header is line 1).
+
+    Fast path: one vectorised ``pd.to_numeric``; only the cells it cannot read
+    (blanks, suppression markers, thousands separators, mistakes) get the careful,
+    cell-by-cell treatment.
     """
-    text = values.astype("string").fillna("").str.strip()
+    raw = values.astype("string")
+    numbers = pd.to_numeric(raw, errors="coerce").astype("float64")
+    odd = numbers.isna().to_numpy() | ~np.isfinite(numbers.to_numpy())
+    if not odd.any():
+        return numbers, pd.Series(False, index=values.index)
+    text = raw[odd].fillna("").str.strip()
     lowered = text.str.lower()
-    suppressed = lowered.isin(SUPPRESSION_MARKERS) | lowered.str.match(_LESS_THAN)
+    suppressed_part = lowered.isin(SUPPRESSION_MARKERS) | lowered.str.match(_LESS_THAN)
     cleaned = text.where(~text.str.match(_THOUSANDS), text.str.replace(",", "", regex=False))
-    numbers = pd.to_numeric(cleaned.where(~suppressed, None), errors="coerce")
-    bad = numbers.isna() & ~suppressed
+    fixed = pd.to_numeric(cleaned.where(~suppressed_part, None), errors="coerce").astype("float64")
+    bad = (fixed.isna() | ~np.isfinite(fixed.fillna(0.0))) & ~suppressed_part
     if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        pos = int(np.flatnonzero(odd)[np.flatnonzero(bad.to_numpy())[0]])
+        cell = raw.iloc[pos]
+        what = "is not a finite number" if pd.notna(pd.to_numeric(pd.Series([cell]), errors="coerce").iloc[0]) \
+            else "is not a number"
         raise ValueProblem(
-            f"{path}: line {first_row + pos}, column '{column}': {text.iloc[pos]!r} is not a number; "
+            f"{path}: line {first_row + pos}, column '{column}': {str(cell).strip()!r} {what}; "
             f"fix the cell or mark it as suppressed ('*' or blank) ({int(bad.sum())} such cell(s) in this column)"
         )
-    return numbers.astype("float64"), suppressed.astype(bool)
+    numbers = numbers.copy()
+    numbers[odd] = fixed.to_numpy()
+    suppressed = pd.Series(False, index=values.index)
+    suppressed[odd] = suppressed_part.to_numpy()
+    return numbers, suppressed.astype(bool)
 
 
 def thousands_cells(values: pd.Series) -> int:

@@ -1,20 +1,32 @@
-"""The per-area narrative: sentences written from :class:`~mapper.pack.tables.AreaFacts`.
+"""The pack's documents as blocks: per-area evidence, the MP brief, the Midlands overview.
 
-The text is built once as a small list of blocks (heading, paragraph, bullets,
-table, image) and rendered twice, to Markdown and to DOCX, so both say the same
-thing. Every figure taken from the data is a *bold* segment (``**...**`` in
-Markdown, a bold run in Word): the tests read those back and compare each with
-the published table, so a narrative can never quote a number the table lacks.
+Every sentence is written from :class:`~mapper.pack.tables.AreaFacts` (the published table
+and summed totals); figures are bold data segments (:class:`~mapper.pack.documents.Seg`) so
+the tests can check each one against the tables. Rules the text keeps for every area:
+
+* **Each comparator gets its own word.** "higher than the East Midlands (21.2%), lower than
+  the Midlands as a whole (24.5%)". The word follows the exact shares, and the shares are
+  printed with enough decimals (up to three) that two different shares never print alike
+  (:func:`mapper.formatting.distinct_decimals`); shares still alike at three decimals are
+  "about the same as".
+* **Every figure says its source and release**; estimates are called estimates.
+* **Missing inputs are said, not skipped**: no England benchmark, no BDUK funded-build
+  data, no earlier release are each stated in plain words.
+* **No internals**: no file names, configuration keys, commands or thresholds. Method, data
+  quality and sources are in the shared annex (:mod:`mapper.pack.annex`), referenced from
+  each document.
 """
 
 from __future__ import annotations
 
-import io
-import re
-from dataclasses import dataclass
+from ..formatting import count, distinct_decimals, number, ordinal, percent
+from .documents import D, Seg
+from .tables import AreaFacts, MidlandsFacts, level_noun, month_text
 
-from ..formatting import count, number, percent, signed
-from .tables import LEVEL_NOUN, AreaFacts, MidlandsFacts, month_text
+#: Where the shared annex is, as quoted in each document.
+ANNEX_REF = "the annex to this pack (Annex: method, data quality and sources)"
+ENGLAND_MISSING = "An England comparison is not available in this build (national file not loaded)."
+HEADLINE = "no_gigabit"
 
 #: What the numerator of each indicator cannot do, as a verb phrase after "N of M premises (x%)".
 PHRASES = {
@@ -27,41 +39,100 @@ PHRASES = {
     "deprived_population": "live in the most deprived fifth of neighbourhoods in England (IMD 2019)",
     "education_deprived": "live in the most education-deprived fifth of neighbourhoods (IMD 2019)",
     "older_population": "are aged 60 or over",
+    "deprived_lsoas": "are among the 20% most deprived neighbourhoods in England (IMD 2025)",
+    "education_deprived_lsoas": "are among the 20% most education-deprived neighbourhoods in England (IoD 2025)",
+    "barriers_deprived_lsoas": "are among the 20% most deprived neighbourhoods in England for barriers to housing and "
+                               "services (IoD 2025)",
     "no_indoor_4g": "have no indoor 4G signal from any operator",
     "partial_indoor_4g": "cannot get indoor 4G from all four operators",
     "no_outdoor_5g": "have no outdoor 5G signal",
+    "nonres_no_gigabit": "cannot get gigabit-capable broadband",
+    "nonres_below_uso": "cannot get decent broadband (they are below the Universal Service Obligation)",
+    "nonres_unable_30": "cannot get download speeds of 30 Mbit/s",
+    "fwa_reliance": "rely on fixed wireless for decent broadband (a lower bound)",
+    "no_outdoor_4g_land": "have no outdoor 4G from any operator",
+    "ff_low_takeup": "have full fibre available but do not take it up",
+    "bduk_residual": "have no gigabit and no funded or commercial plan (BDUK)",
 }
 
-CAVEATS = (
-    "Ofcom coverage figures are modelled availability at premises level, not measured speeds or take-up; "
-    "a premises counted as covered may still not be connected.",
-    "Every share is a count divided by a count. Regional, Midlands and class figures add the counts of their "
-    "areas first and then divide; percentages are never averaged.",
-    "Figures marked as estimates are derived: Ofcom publishes them as percentages, which are multiplied by the "
-    "published premises (or landmass) counts. Treat them as approximate.",
-    "The priority score, rank and tier are relative to the Midlands areas in this run and change with the "
-    "indicator weights in config.yaml; they are not an official classification.",
-    "Deprivation indicators use the English Indices of Deprivation 2019 (mid-2015 population), published on "
-    "2011 neighbourhoods and carried to 2021 neighbourhoods by the ONS lookup.",
-    "Constituency figures use the 2010-2024 Westminster boundaries that the Ofcom file is published on.",
-)
+#: The kind of intervention each diagnosis label points to, in plain words.
+INTERVENTION = {
+    "Infrastructure bid": "The evidence points to infrastructure: extending gigabit-capable networks to the "
+                          "premises that lack them, for example through Project Gigabit or a local full-fibre scheme",
+    "Digital-inclusion bid": "The evidence points to digital inclusion rather than new networks: helping people and "
+                             "businesses to take up and use the connections that exist (skills, affordability, "
+                             "awareness)",
+    "Both": "The evidence points to both new gigabit-capable networks for the premises that lack them and "
+            "digital-inclusion support (skills, affordability, awareness)",
+    "Neither": "Neither infrastructure nor digital-inclusion need stands out here against other {scope}; a bid "
+               "would need local evidence of a specific gap",
+}
+#: Short form of the diagnosis label for lists.
+INTERVENTION_SHORT = {"Infrastructure bid": "infrastructure", "Digital-inclusion bid": "digital inclusion",
+                      "Both": "infrastructure and digital inclusion", "Neither": "no single need stands out"}
+
+#: Words a comparison may use (the tests read them back).
+COMPARE_WORDS = ("higher than", "lower than", "the same as", "about the same as")
 
 
-@dataclass
-class Seg:
-    """A run of text; ``data=True`` marks a figure taken from the data (rendered bold)."""
+# --- small pieces -------------------------------------------------------------
 
-    text: str
-    data: bool = False
-
-
-def D(text) -> Seg:  # noqa: N802 - short constructor for data figures
-    return Seg(str(text), True)
+def region_phrase(name: str) -> str:
+    """'East Midlands' -> 'the East Midlands' (regions are named with 'the', except London and Yorkshire)."""
+    return name if name.startswith(("London", "Yorkshire")) else f"the {name}"
 
 
-def _compare(area: str, other: str) -> str:
-    a, b = float(area.rstrip("%")), float(other.rstrip("%"))
-    return "higher than" if a > b else "lower than" if a < b else "the same as"
+def compare_word(a: float, b: float, decimals: int) -> str:
+    """How share ``a`` compares with ``b``; the word agrees with both the exact values and the printed ones.
+
+    >>> compare_word(0.00127, 0.00083, 2), compare_word(0.1, 0.1, 1), compare_word(0.1000001, 0.1, 3)
+    ('higher than', 'the same as', 'about the same as')
+    """
+    a, b = float(a), float(b)
+    if a == b:
+        return "the same as"
+    if percent(a, decimals) == percent(b, decimals):
+        return "about the same as"
+    return "higher than" if a > b else "lower than"
+
+
+def comparison(share: float, comps: list[tuple[list[Seg], float]]) -> tuple[int, list[Seg]]:
+    """(decimals, segments) of 'higher than <name> (**x%**), lower than <name> (**y%**) and ...'.
+
+    ``decimals`` is the precision at which the subject and every comparator print differently from each other."""
+    d = distinct_decimals(share, *(s for _, s in comps))
+    segs: list[Seg] = []
+    for i, (name, s) in enumerate(comps):
+        if i:
+            segs.append(Seg(" and " if i == len(comps) - 1 else ", "))
+        segs += [Seg(f"{compare_word(share, s, d)} "), *name, Seg(" ("), D(percent(s, d)), Seg(")")]
+    return d, segs
+
+
+def _scope(facts: AreaFacts, cfg) -> str:
+    """'Midlands local authorities' (or 'local authorities in the same region') for relative measures."""
+    plural = level_noun(facts.level, True)
+    frame = getattr(cfg.score, "frame", "study_area")
+    if frame == "region":
+        return f"{plural} in the same region"
+    if frame == "group":
+        return f"{plural} in the same county or combined authority"
+    return f"Midlands {plural}"
+
+
+def _comparators(facts: AreaFacts, fig, *, with_class: bool = True) -> list[tuple[list[Seg], float]]:
+    plural = level_noun(facts.level, True)
+    out: list[tuple[list[Seg], float]] = []
+    if fig.region_share is not None and facts.region:
+        out.append(([Seg(region_phrase(facts.region))], fig.region_share))
+    if fig.midlands_share is not None:
+        out.append(([Seg("the Midlands as a whole")], fig.midlands_share))
+    if with_class and fig.class_share is not None and facts.area_class and facts.class_areas:
+        out.append(([Seg("all "), D(count(facts.class_areas)), Seg(f" {facts.area_class.lower()} {plural} together")],
+                    fig.class_share))
+    if fig.england_share is not None:
+        out.append(([Seg("England")], fig.england_share))
+    return out
 
 
 def _figure_sentence(facts: AreaFacts, name: str, lead: str | None = None) -> list[Seg] | None:
@@ -79,67 +150,173 @@ def _figure_sentence(facts: AreaFacts, name: str, lead: str | None = None) -> li
     return [s for s in segs if s.text]
 
 
-def _comparison_sentence(facts: AreaFacts, name: str) -> list[Seg] | None:
+def _compare_item(facts: AreaFacts, name: str) -> list[Seg] | None:
+    """'<label>: **x%** in <area>; higher than the East Midlands (**y%**), ... .'"""
     fig = facts.figures.get(name)
     if fig is None or fig.share is None:
         return None
-    mine = percent(fig.share)
-    parts: list[Seg] = []
-    if fig.region_share is not None and facts.region:
-        parts += [Seg(f"That is {_compare(mine, percent(fig.region_share))} {facts.region} ("),
-                  D(percent(fig.region_share)), Seg(")")]
-    if fig.midlands_share is not None:
-        parts += [Seg(" and " if parts else "That is "),
-                  Seg(f"{_compare(mine, percent(fig.midlands_share))} the Midlands as a whole (" if not parts else "the Midlands as a whole ("),
-                  D(percent(fig.midlands_share)), Seg(")")]
-    if fig.class_share is not None and facts.area_class is not None and facts.class_areas:
-        plural = LEVEL_NOUN[facts.level][1]
-        parts += [Seg(f"; across all "), D(count(facts.class_areas)),
-                  Seg(f" {facts.area_class.lower()} {plural} together it is "),
-                  D(percent(fig.class_share))]
-    if not parts:
+    comps = _comparators(facts, fig)
+    if not comps:
         return None
-    return parts + [Seg(".")]
+    d, segs = comparison(fig.share, comps)
+    label = fig.label + (" (estimate)" if fig.derived and "estimate" not in fig.label.lower() else "")
+    return [Seg(f"{label}: "), D(percent(fig.share, d)), Seg(f" in {facts.name}; "), *segs, Seg(".")]
 
 
-def _tier_sentences(facts: AreaFacts) -> list[list[Seg]]:
-    row, plural = facts.row, LEVEL_NOUN[facts.level][1]
+def _change_words(subject: str, n) -> list[Seg]:
+    """'<subject> rose by **N**' / 'fell by **N**' / 'did not change' from a signed count."""
+    n = round(float(n))
+    if n == 0:
+        return [Seg(f"{subject} did not change")]
+    return [Seg(f"{subject} {'rose' if n > 0 else 'fell'} by "), D(count(abs(n)))]
+
+
+def _rank_phrase(p05, p95) -> list[Seg]:
+    if round(p05) == round(p95):
+        return [Seg("ranks "), D(ordinal(p05)), Seg(" in at least 90% of trials")]
+    return [Seg("ranks between "), D(ordinal(p05)), Seg(" and "), D(ordinal(p95)), Seg(" in 90% of trials")]
+
+
+def intro(facts: AreaFacts) -> list[Seg]:
+    """'West Lindsey (E07000142) is a Midlands local authority in the East Midlands, classed rural on ...'."""
+    text = f"{facts.name} ({facts.code}) is a Midlands {level_noun(facts.level)}"
+    if facts.region:
+        text += f" in {region_phrase(facts.region)}"
+    if facts.area_class:
+        text += f", classed {facts.area_class.lower()} on the {facts.class_label} classification"
+    if facts.level.startswith("pcon"):
+        text += ". " + boundaries_note(facts.level_title, facts.code).removesuffix(".")
+    return [Seg(text + ". Figures are Ofcom Connected Nations data of "),
+            D(month_text(facts.release)), Seg(f" unless stated. Method, data quality and sources: see {ANNEX_REF}.")]
+
+
+def title(facts: AreaFacts) -> str:
+    """'West Lindsey (local authority)': the level is always in the title."""
+    return f"{facts.name} ({level_noun(facts.level)})"
+
+
+# --- the case for investment -----------------------------------------------------
+
+def _gap_paragraph(facts: AreaFacts) -> list[Seg]:
+    fig = facts.figures.get(HEADLINE)
+    if fig is None or fig.share is None:
+        return [Seg(f"Figures for premises without gigabit-capable broadband are not available for {facts.name}.")]
+    comps = _comparators(facts, fig, with_class=False)
+    d, clauses = comparison(fig.share, comps)
+    segs = [Seg(f"In {facts.name}, "), D(count(fig.num)), Seg(" of "), D(count(fig.den)), Seg(" premises ("),
+            D(percent(fig.share, d)), Seg(f") cannot get gigabit-capable broadband ({fig.citation}).")]
+    if clauses:
+        segs += [Seg(" That share is "), *clauses, Seg(".")]
+    if fig.england_share is None:
+        segs.append(Seg(" " + ENGLAND_MISSING))
+    if fig.england_rank is not None and fig.england_areas:
+        segs += [Seg(" It ranks "), D(ordinal(fig.england_rank)), Seg(" of "), D(count(fig.england_areas)),
+                 Seg(f" English {level_noun(facts.level, True)} on this measure (1st has the largest share without "
+                     "gigabit).")]
+    return segs
+
+
+def _priority_paragraph(facts: AreaFacts) -> list[Seg]:
+    row, plural = facts.row, level_noun(facts.level, True)
     if row.get("score") is None or not row.get("tier"):
-        return [[Seg(f"{facts.name} has no priority score: it has too few premises or a missing indicator "
-                     "(tier 'Insufficient data').")]]
-    out = [[Seg(f"{facts.name} ranks "), D(count(row["rank"])), Seg(" of "), D(count(facts.n_scored)),
+        return [Seg(f"{facts.name} has no priority score: it has too few premises or a missing figure.")]
+    tier = int(row["tier"])
+    segs = [Seg(f"{facts.name} ranks "), D(ordinal(row["rank"])), Seg(" of "), D(count(facts.n_scored)),
+            Seg(f" Midlands {plural} on the composite priority score and is in tier "), D(count(tier)), Seg(" of "),
+            D(count(facts.k)), Seg(" (the highest priority)." if tier == 1 else " (tier 1 is the highest priority).")]
+    if row.get("rank_count") is not None and row.get("rank_rate") is not None:
+        segs += [Seg(" By the size of the gap (counts) it ranks "), D(ordinal(row["rank_count"])),
+                 Seg("; by its depth (shares), "), D(ordinal(row["rank_rate"])), Seg(".")]
+    return segs
+
+
+def _funding_paragraph(facts: AreaFacts) -> list[Seg]:
+    b = facts.bduk
+    if b is None:
+        if facts.bduk_elsewhere:
+            return [Seg("Funded-build data (BDUK premises in plans) is held by local authority in this build, not by "
+                        f"{level_noun(facts.level)}, so this brief cannot say how many of these premises are already "
+                        "in a publicly funded or commercial build plan.")]
+        return [Seg("Funded-build data (BDUK premises in plans) was not loaded for this build, so this pack cannot "
+                    "say how many of these premises are already in a Project Gigabit contract or a commercial build "
+                    "plan, or how many have no plan.")]
+    release = f", {facts.bduk_release}" if facts.bduk_release else ""
+    segs = [Seg(f"Building Digital UK's premises-in-plans data (BDUK{release}) counts "),
+            D(count(b.get("no_gigabit_now_n"))), Seg(" premises without gigabit now: ")]
+    parts = [("contract_n", " in a signed Project Gigabit contract"), ("commercial_n", " in suppliers' commercial plans"),
+             ("residual_n", " with no funded or commercial plan (the gap a bid would address)")]
+    have = [(k, t) for k, t in parts if b.get(k) is not None]
+    for i, (k, text) in enumerate(have):
+        if i:
+            segs.append(Seg(" and " if i == len(have) - 1 else ", "))
+        segs += [D(count(b[k])), Seg(text)]
+    segs.append(Seg(". BDUK counts premises from its own address base, so its total differs from Ofcom's."))
+    return segs
+
+
+def _trend_paragraph(facts: AreaFacts) -> list[Seg]:
+    row = facts.row
+    if row.get("change_from_release") is None or row.get("gigabit_gain_n") is None:
+        return [Seg(f"Trend: no earlier {level_noun(facts.level)} release is loaded in this build, so change over "
+                    f"time is not shown for {facts.name}.")]
+    segs = [Seg("Trend: between "), D(month_text(row["change_from_release"])), Seg(" and "),
+            D(month_text(facts.release)), Seg(", ")]
+    segs += _change_words("the number of premises able to get gigabit-capable broadband", row["gigabit_gain_n"])
+    if row.get("unable_30_change_n") is not None:
+        segs += [Seg(" and "), *_change_words("the number unable to get 30 Mbit/s", row["unable_30_change_n"])]
+    return [*segs, Seg(" (Ofcom Connected Nations, both releases).")]
+
+
+def _intervention_paragraph(facts: AreaFacts, cfg) -> list[Seg]:
+    row = facts.row
+    label = row.get("diagnosis")
+    if label not in INTERVENTION:
+        return [Seg(f"There is not enough data to say which kind of intervention fits {facts.name}.")]
+    segs = [Seg(INTERVENTION[label].format(scope=_scope(facts, cfg)) + ".")]
+    if row.get("infra_need") is not None and row.get("inclusion_need") is not None:
+        segs += [Seg(" Its need for infrastructure scores "), D(number(row["infra_need"])),
+                 Seg(" out of 100 and for digital inclusion "), D(number(row["inclusion_need"])),
+                 Seg(f" (100 = the greatest need among {_scope(facts, cfg)}).")]
+    routes = [r.strip() for r in str(row.get("routes") or "").split(";") if r.strip()]
+    if routes:
+        joined = routes[0] if len(routes) == 1 else ", ".join(routes[:-1]) + " and " + routes[-1]
+        segs.append(Seg(f" Its figures also point to support for {joined}."))
+    return segs
+
+
+def case_for_investment(facts: AreaFacts, cfg) -> list[list[Seg]]:
+    """The 150-250 word opening: the gap, comparisons, funded/unfunded, trend, priority, intervention."""
+    return [_gap_paragraph(facts), _funding_paragraph(facts), _trend_paragraph(facts), _priority_paragraph(facts),
+            _intervention_paragraph(facts, cfg)]
+
+
+# --- the rest of an area document -------------------------------------------------
+
+def _tier_paragraphs(facts: AreaFacts) -> list[list[Seg]]:
+    row, plural = facts.row, level_noun(facts.level, True)
+    if row.get("score") is None or not row.get("tier"):
+        return [[Seg(f"{facts.name} has no priority score: it has too few premises or a missing figure "
+                     "(shown as 'Insufficient data' on the maps).")]]
+    out = [[Seg(f"{facts.name} ranks "), D(ordinal(row["rank"])), Seg(" of "), D(count(facts.n_scored)),
             Seg(f" Midlands {plural} on the composite priority score ("), D(number(row["score"])),
             Seg(" out of 100), which places it in tier "), D(count(row["tier"])), Seg(" of "), D(count(facts.k)),
             Seg(" (tier 1 is the highest priority).")]]
     if row.get("rank_in_class") is not None and facts.area_class is not None and facts.n_class_scored:
-        out.append([Seg(f"Among the "), D(count(facts.n_class_scored)),
-                    Seg(f" scored {facts.area_class.lower()} {plural} it ranks "), D(count(row["rank_in_class"])),
+        out.append([Seg("Among the "), D(count(facts.n_class_scored)),
+                    Seg(f" scored {facts.area_class.lower()} {plural} it ranks "), D(ordinal(row["rank_in_class"])),
                     Seg(".")])
-    if all(row.get(c) is not None for c in ("rank_p05", "rank_p95", "rank_median")):
-        segs = [Seg("When the score's weights and method are varied, its rank stays between "),
-                D(count(row["rank_p05"])), Seg(" and "), D(count(row["rank_p95"])),
-                Seg(" in 90% of runs (median "), D(number(row["rank_median"])), Seg(")")]
+    if row.get("rank_count") is not None and row.get("rank_rate") is not None:
+        out.append([Seg("Ranked on where the gap is biggest (counts of premises and people) it is "),
+                    D(ordinal(row["rank_count"])), Seg("; on where the gap is deepest (shares), "),
+                    D(ordinal(row["rank_rate"])), Seg(".")])
+    if row.get("rank_p05") is not None and row.get("rank_p95") is not None:
+        segs = [Seg("The ranking was tested by varying the score's weights and method: it ")]
+        segs += _rank_phrase(row["rank_p05"], row["rank_p95"])
         if row.get("top_tier_share") is not None:
-            segs += [Seg(" and it is in the top tier in "), D(percent(row["top_tier_share"])), Seg(" of runs")]
+            segs += [Seg(" and is in the top tier in "), D(percent(row["top_tier_share"], 0)), Seg(" of them")]
         if row.get("stability"):
             segs += [Seg(", so its priority is "), D(str(row["stability"]))]
-        out.append(segs + [Seg(".")])
-    return out
-
-
-def _diagnosis_sentences(facts: AreaFacts) -> list[list[Seg]]:
-    row = facts.row
-    out = []
-    if row.get("diagnosis"):
-        segs = [Seg("The intervention this area's figures point to: "), D(str(row["diagnosis"])), Seg(".")]
-        if row.get("diagnosis_reason"):
-            reason = str(row["diagnosis_reason"]).strip().rstrip(".")
-            segs += [Seg(f" Why: {reason[:1].upper()}{reason[1:]}.")]
-        out.append(segs)
-    if row.get("infra_need") is not None and row.get("inclusion_need") is not None:
-        out.append([Seg("Infrastructure need scores "), D(number(row["infra_need"])),
-                    Seg(" and digital-inclusion need "), D(number(row["inclusion_need"])),
-                    Seg(" on a 0-100 scale (100 = most need among Midlands areas).")])
+        out.append([*segs, Seg(".")])
     return out
 
 
@@ -147,7 +324,8 @@ def _nonres_sentence(facts: AreaFacts) -> list[Seg] | None:
     nr, allp = facts.figures.get("nonres_no_gigabit"), facts.figures.get("no_gigabit")
     if nr is None or nr.share is None or nr.den is None:
         return None
-    segs = [Seg(f"Of the "), D(count(nr.den)), Seg(f" non-residential (business and other) premises in {facts.name}, "),
+    where = facts.name
+    segs = [Seg("Of the "), D(count(nr.den)), Seg(f" non-residential (business and other) premises in {where}, "),
             D(count(nr.num)), Seg(" ("), D(percent(nr.share)), Seg(") cannot get gigabit-capable broadband")]
     homes = facts.figures.get("homes_no_gigabit")
     if homes is not None and homes.share is not None:
@@ -160,14 +338,14 @@ def _nonres_sentence(facts: AreaFacts) -> list[Seg] | None:
     uso = facts.figures.get("nonres_below_uso")
     if uso is not None and uso.share is not None:
         segs += [Seg("; "), D(count(uso.num)), Seg(" ("), D(percent(uso.share)), Seg(") are below the USO")]
-    return segs + [Seg(f" ({nr.citation}).")]
+    return [*segs, Seg(f" ({nr.citation}).")]
 
 
 def _mobile_sentence(facts: AreaFacts) -> list[Seg] | None:
     prem, land = facts.figures.get("no_indoor_4g"), facts.figures.get("no_outdoor_4g_land")
     if prem is None or prem.share is None:
         return None
-    segs = [Seg(f"Mobile not-spots: an estimated "), D(count(prem.num)), Seg(" of "), D(count(prem.den)),
+    segs = [Seg("Mobile not-spots: an estimated "), D(count(prem.num)), Seg(" of "), D(count(prem.den)),
             Seg(" premises ("), D(percent(prem.share)), Seg(") have no indoor 4G signal from any operator")]
     if land is not None and land.share is not None:
         segs += [Seg(", and an estimated "), D(percent(land.share)),
@@ -181,7 +359,7 @@ def _takeup_sentence(facts: AreaFacts) -> list[Seg] | None:
     fig = facts.figures.get("ff_low_takeup")
     if fig is None or fig.share is None:
         return None
-    return [Seg(f"Full-fibre take-up: full fibre is available to "), D(count(fig.den)),
+    return [Seg("Full-fibre take-up: full fibre is available to "), D(count(fig.den)),
             Seg(f" premises in {facts.name}, and an estimated "), D(count(fig.num)), Seg(" of them ("),
             D(percent(fig.share)), Seg(") do not take it up. Where coverage is high but take-up low, the need is "
                                        "adoption (skills, affordability, awareness) rather than infrastructure. "
@@ -190,182 +368,226 @@ def _takeup_sentence(facts: AreaFacts) -> list[Seg] | None:
 
 
 def _change_sentence(facts: AreaFacts, lead: list[Seg] | None = None) -> list[Seg] | None:
-    """'Change over time: since <Month YYYY>, ... has changed by +N ...'; ``lead`` replaces 'Change over time: '."""
+    """'Change over time: between <Month YYYY> and <Month YYYY>, the number of premises ... rose by N, ...'."""
     row = facts.row
     if row.get("change_from_release") is None or row.get("gigabit_gain_n") is None:
         return None
     segs = (lead if lead is not None else [Seg("Change over time: ")]) + [
-            Seg("since "), D(month_text(row["change_from_release"])),
-            Seg(", the number of premises with gigabit-capable broadband has changed by "), D(signed(row["gigabit_gain_n"]))]
+        Seg("between "), D(month_text(row["change_from_release"])), Seg(" and "), D(month_text(facts.release)), Seg(", ")]
+    segs += _change_words("the number of premises able to get gigabit-capable broadband", row["gigabit_gain_n"])
     if row.get("below_uso_change_n") is not None:
-        segs += [Seg(", premises below the USO by "), D(signed(row["below_uso_change_n"]))]
+        segs += [Seg(", "), *_change_words("the number below the USO", row["below_uso_change_n"])]
     if row.get("unable_30_change_n") is not None:
-        segs += [Seg(" and premises unable to get 30 Mbit/s by "), D(signed(row["unable_30_change_n"]))]
-    fig = facts.figures.get("no_gigabit")
-    return segs + [Seg(f" ({fig.citation if fig else 'Ofcom Connected Nations'}, compared with the earlier release).")]
+        segs += [Seg(" and "), *_change_words("the number unable to get 30 Mbit/s", row["unable_30_change_n"])]
+    if row.get("premises_change_n") is not None:
+        segs += [Seg("; over the same period "), *_change_words("the number of premises", row["premises_change_n"])]
+    fig = facts.figures.get(HEADLINE)
+    return [*segs, Seg(f" ({fig.citation if fig else 'Ofcom Connected Nations'}, compared with the earlier release).")]
 
 
-TABLE_HEADER = ("Indicator", "Count", "Of", "Share", "Region", "Same class", "Midlands")
-
-
-def figures_table(facts: AreaFacts) -> list[tuple[str, ...]]:
-    """Rows of the embedded table (every indicator with its comparisons), as formatted text."""
+def figures_table(facts: AreaFacts) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """Header and rows of the embedded table (every indicator with its comparators), as formatted text."""
+    england = any(f.england_share is not None for f in facts.figures.values())
+    region = facts.region or "Region"
+    header = ("Indicator", "Count", "Of", "Share", region, f"All {facts.area_class.lower()}" if facts.area_class
+              else "Same class", "Midlands") + (("England",) if england else ())
     rows = []
     for fig in facts.figures.values():
         if fig.share is None:
             continue
-        rows.append((fig.label, count(fig.num), f"{count(fig.den)} {fig.unit}", percent(fig.share),
-                     percent(fig.region_share) if fig.region_share is not None else "n/a",
-                     percent(fig.class_share) if fig.class_share is not None else "n/a",
-                     percent(fig.midlands_share) if fig.midlands_share is not None else "n/a"))
-    return rows
+        shares = [fig.share, fig.region_share, fig.class_share, fig.midlands_share]
+        if england:
+            shares.append(fig.england_share)
+        d = distinct_decimals(*shares)
+        label = fig.label + (" (estimate)" if fig.derived and "estimate" not in fig.label.lower() else "")
+        rows.append((label, count(fig.num), f"{count(fig.den)} {fig.unit}",
+                     *(percent(s, d) if s is not None else "n/a" for s in shares)))
+    return header, rows
 
 
-def build_blocks(facts: AreaFacts, cfg, *, scored: list[str], map_file: str, map_png: bytes, map_caption: str,
-                 method_md: str, sources: list[dict], attributions: list[str]) -> list[tuple]:
-    """The narrative as blocks: ("h", level, text), ("p", [Seg]), ("ul", [[Seg]]), ("table", header, rows),
-    ("img", file, png_bytes, caption), ("md", markdown_text)."""
-    singular = LEVEL_NOUN[facts.level][0]
-    where = " ".join(x for x in (f"in {facts.region}" if facts.region else None,
-                                 f"(classed {facts.area_class} on the {facts.class_label} classification)"
-                                 if facts.area_class else None) if x)
+def provenance_paragraph(facts_release: str | None, attributions: list[str]) -> list[Seg]:
+    return [Seg(f"Method, data quality, caveats and the full list of sources are in {ANNEX_REF}. "
+                + " ".join(attributions))]
+
+
+def build_blocks(facts: AreaFacts, cfg, *, scored: list[str], maps: list[tuple[str, bytes, str]],
+                 attributions: list[str]) -> list[tuple]:
+    """The area document as blocks; ``maps`` is [(file, png, caption)] (tiers, then the gap measure)."""
     blocks: list[tuple] = [
-        ("h", 1, f"{facts.name}: digital connectivity evidence"),
-        ("p", [Seg(f"{facts.name} ({facts.code}) is a Midlands {singular}" + (f" {where}" if where else "")
-                   + f". Figures come from the same run as the maps: {cfg.title}.")]),
-        ("h", 2, "Key figures"),
+        ("h", 1, f"{title(facts)}: digital connectivity evidence"),
+        ("p", intro(facts)),
+        ("h", 2, "Case for investment"),
     ]
-    key = [s for s in (_figure_sentence(facts, n) for n in scored) if s]
-    blocks.append(("ul", key))
-    blocks.append(("h", 2, "How it compares"))
-    comps = []
-    for n in scored:
-        fig, comp = facts.figures.get(n), _comparison_sentence(facts, n)
-        if fig is not None and fig.share is not None and comp:
-            comps.append([Seg(f"{fig.label}: "), D(percent(fig.share)), Seg(" in " + facts.name + ". ")] + comp)
-    blocks.append(("ul", comps))
+    blocks += [("p", p) for p in case_for_investment(facts, cfg)]
+    blocks += [("h", 2, "Key figures"), ("ul", [s for s in (_figure_sentence(facts, n) for n in scored) if s])]
+    comps = [s for s in (_compare_item(facts, n) for n in scored) if s]
+    if comps:
+        blocks += [("h", 2, "How it compares"), ("ul", comps)]
+        if not facts.has_england:
+            blocks.append(("p", [Seg(ENGLAND_MISSING)]))
     blocks.append(("h", 2, "Priority tier and rank"))
-    blocks += [("p", s) for s in _tier_sentences(facts)]
-    diag = _diagnosis_sentences(facts)
-    if diag:
-        blocks.append(("h", 2, "The intervention it needs"))
-        blocks += [("p", s) for s in diag]
-    whole = [s for s in (_nonres_sentence(facts), _mobile_sentence(facts), _takeup_sentence(facts), _change_sentence(facts)) if s]
+    blocks += [("p", s) for s in _tier_paragraphs(facts)]
+    whole = [s for s in (_nonres_sentence(facts), _mobile_sentence(facts), _takeup_sentence(facts),
+                         _change_sentence(facts)) if s]
     if whole:
         blocks.append(("h", 2, "The whole connectivity picture"))
         blocks += [("p", s) for s in whole]
-    blocks.append(("h", 2, "Figures"))
-    blocks.append(("table", TABLE_HEADER, figures_table(facts)))
-    blocks.append(("p", [Seg("Counts are premises or people as labelled; shares are count / count. Region and Midlands "
-                             "columns add their areas' counts and divide; 'Same class' does the same over every "
-                             f"area of the same {facts.class_label} class.")]))
-    blocks.append(("h", 2, "Map"))
-    blocks.append(("img", map_file, map_png, map_caption))
-    blocks.append(("h", 2, "Caveats"))
-    blocks.append(("ul", [[Seg(c)] for c in CAVEATS]))
-    blocks.append(("h", 2, "Method"))
-    blocks.append(("md", method_md))
-    blocks.append(("h", 2, "Sources"))
-    blocks.append(("ul", [[Seg(f"{s['title']} ({s['publisher']}, {s['release']}; licence {s['licence']}).")] for s in sources]))
-    blocks.append(("p", [Seg(" ".join(attributions))]))
+    header, rows = figures_table(facts)
+    blocks += [("h", 2, "Figures"), ("table", header, rows),
+               ("p", [Seg("Counts are premises or people as labelled; each share is a count divided by a count. The "
+                          "region, class and Midlands columns add the counts of their areas and then divide.")])]
+    if maps:
+        blocks.append(("h", 2, "Maps"))
+        for file, png, caption in maps:
+            blocks.append(("img", file, png, caption, 5.6))
+    blocks += [("h", 2, "Sources"), ("p", provenance_paragraph(facts.release, attributions))]
     return blocks
 
 
-# --- the Midlands as a whole --------------------------------------------------
+# --- the MP brief (constituencies) ----------------------------------------------
 
-MIDLANDS_CAVEATS = (
-    "Local-authority figures (key figures, regions, rural/urban classes, priority tiers) and constituency figures "
-    "(change over time) come from different Ofcom files and boundaries, so their premises totals differ slightly.",
-    "Change over time compares two Ofcom constituency releases; premises built or demolished between them change "
-    "the totals as well as coverage.",
-)
+def boundaries_note(level_title: str, code: str) -> str:
+    """Which constituency boundaries the figures use (from the level's title and the seat's code), as a sentence."""
+    title_text = str(level_title)
+    if str(code) >= "E14001063":   # the 2024 seats' codes (E14001063-E14001605)
+        return "Figures use the 2024 constituency boundaries (the current seats)."
+    if "2010-2024" in title_text:
+        return ("Figures use the 2010-2024 constituency boundaries that Ofcom's constituency file in this build is "
+                "published on; the 2024 seats are not loaded in this build, so check the seat before quoting.")
+    return (f"Figures use the constituency boundaries of this build's constituency level ({title_text}); check "
+            "the seat before quoting.")
 
 
-def _share_of(fig) -> list[Seg]:
+def mp_brief_blocks(facts: AreaFacts, cfg, level, *, attributions: list[str]) -> list[tuple]:
+    """A one-page brief for a constituency: the gap, comparisons, funding, trend, priority, what to ask for."""
+    fig = facts.figures.get(HEADLINE)
+    blocks: list[tuple] = [
+        ("h", 1, f"{title(facts)}: MP brief on digital connectivity"),
+        ("p", [Seg("Ofcom Connected Nations data of "), D(month_text(facts.release)),
+               Seg(". " + boundaries_note(level.title, facts.code))]),
+        ("h", 2, "The gap"),
+        ("p", _gap_paragraph(facts)),
+    ]
+    bullets = []
+    for name in ("below_uso", "unable_30", "nonres_no_gigabit"):
+        s = _figure_sentence(facts, name)
+        if s:
+            bullets.append(s)
+    if bullets:
+        blocks.append(("ul", bullets))
+    blocks += [("h", 2, "What is funded and what is not"), ("p", _funding_paragraph(facts)),
+               ("h", 2, "Progress and priority"), ("p", _trend_paragraph(facts)), ("p", _priority_paragraph(facts)),
+               ("h", 2, "What the evidence supports"), ("p", _intervention_paragraph(facts, cfg))]
+    if fig is not None:
+        blocks.append(("p", [Seg(f"Full figures, maps and comparisons: the {facts.name} evidence document in this "
+                                 f"pack. Method and sources: {ANNEX_REF}. " + " ".join(attributions))]))
+    return blocks
+
+
+# --- the Midlands as a whole -----------------------------------------------------
+
+def _share_of(fig, d: int = 1) -> list[Seg]:
     """'**x%** (**N** of **M** unit)' for one figure."""
-    return [D(percent(fig.share)), Seg(" ("), D(count(fig.num)), Seg(" of "), D(count(fig.den)), Seg(f" {fig.unit})")]
+    return [D(percent(fig.share, d)), Seg(" ("), D(count(fig.num)), Seg(" of "), D(count(fig.den)),
+            Seg(f" {fig.unit})")]
 
 
-def _group_sentence(groups: list[AreaFacts], name: str, *, noun: str | None = None, article: str = "") -> list[Seg] | None:
-    """'<label>: **x%** in East Midlands (**N** of **M**), higher than **y%** in West Midlands (...).'
+def _group_sentence(groups: list[AreaFacts], name: str, *, noun: str | None = None, article: bool = False
+                    ) -> list[Seg] | None:
+    """'<label>: **x%** in the East Midlands (**N** of **M**), higher than **y%** in the West Midlands (...).'
 
     With ``noun`` (plural, e.g. 'local authorities') each group is named with its area count:
-    'across the **23** rural local authorities'."""
+    'across the **23** rural local authorities'. Shares are printed with enough decimals to differ."""
     figs = [(g, g.figures.get(name)) for g in groups]
     figs = [(g, f) for g, f in figs if f is not None and f.share is not None and f.num is not None and f.den is not None]
     if len(figs) < 2:
         return None
+    d = distinct_decimals(*(f.share for _, f in figs))
     segs: list[Seg] = [Seg(f"{figs[0][1].label}: ")]
-    first = percent(figs[0][1].share)
+    first = figs[0][1].share
     for i, (g, f) in enumerate(figs):
         if i == 1 and len(figs) == 2:
-            segs.append(Seg(f", {_compare(first, percent(f.share))} "))
+            segs.append(Seg(f", {compare_word(first, f.share, d)} "))
         elif i:
             segs.append(Seg("; "))
-        segs += _share_of(f)[:1]
+        segs += _share_of(f, d)[:1]
         if noun and g.class_areas:
             segs += [Seg(" across the "), D(count(g.class_areas)), Seg(f" {g.name.lower()} {noun}")]
         else:
-            segs.append(Seg(f" in {article}{g.name}"))
-        segs += _share_of(f)[1:]
-    return segs + [Seg(".")]
+            segs.append(Seg(f" in {region_phrase(g.name) if article else g.name}"))
+        segs += _share_of(f, d)[1:]
+    return [*segs, Seg(".")]
 
 
 def _top_item(row: dict, k: int) -> list[Seg]:
-    """One priority LA: rank, name, region and class, tier, score, rank interval, stability, diagnosis."""
+    """One priority LA: rank, name, region and class, tier, score, rank interval, stability, intervention."""
     where = ", ".join(str(x) for x in (row.get("region_name"), row.get("urban_rural")) if x)
     segs = [D(count(row["rank"])), Seg(f". {row['name']}" + (f" ({where})" if where else "") + ": tier "),
             D(count(row["tier"])), Seg(" of "), D(count(k)), Seg(", score "), D(number(row["score"]))]
     if row.get("rank_p05") is not None and row.get("rank_p95") is not None:
-        segs += [Seg("; rank interval "), D(count(row["rank_p05"])), Seg("-"), D(count(row["rank_p95"]))]
+        segs += [Seg("; "), *_rank_phrase(row["rank_p05"], row["rank_p95"])]
         if row.get("stability"):
-            segs += [Seg(", "), D(str(row["stability"]))]
-    if row.get("diagnosis"):
-        segs += [Seg("; "), D(str(row["diagnosis"]))]
-    return segs + [Seg(".")]
+            segs += [Seg(" ("), D(str(row["stability"])), Seg(")")]
+    if row.get("diagnosis") in INTERVENTION_SHORT:
+        segs += [Seg(f"; evidence points to {INTERVENTION_SHORT[row['diagnosis']]}")]
+    return [*segs, Seg(".")]
 
 
 def _diagnosis_item(counts: list[tuple[str, int]], total: int, plural: str) -> list[Seg]:
     segs = [Seg(f"{plural[:1].upper()}{plural[1:]} ("), D(count(total)), Seg("): ")]
     for i, (label, n) in enumerate(counts):
         segs += [Seg((", " if i else "") + f"{label} "), D(count(n))]
-    return segs + [Seg(".")]
+    return [*segs, Seg(".")]
 
 
 def midlands_table(mf: MidlandsFacts) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
     """Header and rows of the Midlands figures table: count, denominator and share, then each region and class."""
     groups = mf.regions + mf.classes
-    header = ("Indicator", "Count", "Of", "Midlands", *(g.name for g in groups))
+    england = any(f.england_share is not None for f in mf.whole.figures.values())
+    header = ("Indicator", "Count", "Of", "Midlands", *(g.name for g in groups)) + (("England",) if england else ())
     rows = []
     for name, fig in mf.whole.figures.items():
         if fig.share is None:
             continue
-        cells = [fig.label, count(fig.num), f"{count(fig.den)} {fig.unit}", percent(fig.share)]
-        for g in groups:
-            gf = g.figures.get(name)
-            cells.append(percent(gf.share) if gf is not None and gf.share is not None else "n/a")
-        rows.append(tuple(cells))
+        shares = [fig.share] + [g.figures[name].share if name in g.figures else None for g in groups]
+        if england:
+            shares.append(fig.england_share)
+        d = distinct_decimals(*shares)
+        label = fig.label + (" (estimate)" if fig.derived and "estimate" not in fig.label.lower() else "")
+        rows.append((label, count(fig.num), f"{count(fig.den)} {fig.unit}",
+                     *(percent(s, d) if s is not None else "n/a" for s in shares)))
     return header, rows
 
 
-def build_midlands_blocks(mf: MidlandsFacts, cfg, *, scored: list[str], map_file: str, map_png: bytes,
-                          map_caption: str, method_md: str, sources: list[dict], attributions: list[str]) -> list[tuple]:
+def build_midlands_blocks(mf: MidlandsFacts, cfg, *, scored: list[str], maps: list[tuple[str, bytes, str]],
+                          attributions: list[str], pcon_title: str | None = None) -> list[tuple]:
     """The Midlands-wide narrative as blocks (same kinds as :func:`build_blocks`)."""
-    whole, la_plural = mf.whole, LEVEL_NOUN["la"][1]
+    whole, la_plural = mf.whole, level_noun("la", True)
     regions = " and ".join(g.name for g in mf.regions)
     intro = [Seg("The Midlands" + (f" ({regions})" if regions else "") + " has "), D(count(mf.n_areas["la"])),
              Seg(f" {la_plural}")]
     if "pcon" in mf.n_areas:
-        intro += [Seg(" and "), D(count(mf.n_areas["pcon"])), Seg(" Westminster constituencies (2010-2024 boundaries)")]
-    intro.append(Seg(". Every Midlands, regional and class figure adds the counts of its areas and then divides; "
-                     f"figures come from the same run as the maps: {cfg.title}."))
+        intro += [Seg(" and "), D(count(mf.n_areas["pcon"])), Seg(f" constituencies ({pcon_title or 'constituencies'})")]
+    intro += [Seg(". Local-authority figures are Ofcom data of "), D(month_text(whole.release)),
+              Seg(". Every Midlands, regional and class figure adds the counts of its areas and then divides. "
+                  f"Method, data quality and sources: see {ANNEX_REF}.")]
     blocks: list[tuple] = [
         ("h", 1, "The Midlands: digital connectivity evidence"),
         ("p", intro),
         ("h", 2, "Key figures"),
         ("ul", [s for s in (_figure_sentence(whole, n, lead="Across the Midlands, ") for n in scored) if s]),
     ]
-    regional = [s for s in (_group_sentence(mf.regions, n, article="the ") for n in scored) if s]
+    england = [n for n in scored if n in whole.figures and whole.figures[n].england_share is not None]
+    if england:
+        items = []
+        for n in england:
+            f = whole.figures[n]
+            d, segs = comparison(f.share, [([Seg("England")], f.england_share)])
+            items.append([Seg(f"{f.label}: "), D(percent(f.share, d)), Seg(" across the Midlands; "), *segs, Seg(".")])
+        blocks += [("h", 2, "The Midlands and England"), ("ul", items)]
+    else:
+        blocks.append(("p", [Seg(ENGLAND_MISSING)]))
+    regional = [s for s in (_group_sentence(mf.regions, n, article=True) for n in scored) if s]
     if regional:
         blocks += [("h", 2, " and ".join(g.name for g in mf.regions) if len(mf.regions) == 2 else "Regions"),
                    ("ul", regional)]
@@ -380,24 +602,25 @@ def build_midlands_blocks(mf: MidlandsFacts, cfg, *, scored: list[str], map_file
         blocks.append(("p", [Seg("The "), D(count(whole.n_scored)), Seg(f" scored {la_plural} are ranked on the "
                              "composite priority score and grouped into "), D(count(whole.k)),
                              Seg(" tiers (tier 1 is the highest priority). The "), D(count(len(mf.top))),
-                             Seg(" with the highest priority are listed with their rank interval: the 5th to 95th "
-                                 "percentile of their rank when the score's weights and method are varied, and whether "
-                                 "that makes their priority stable or volatile.")]))
+                             Seg(" with the highest priority are listed with the range of ranks they take when the "
+                                 "score's weights and method are varied, and whether that makes their priority "
+                                 "stable or volatile.")]))
         blocks.append(("ul", [_top_item(r, whole.k) for r in mf.top]))
     else:
-        blocks.append(("p", [Seg(f"No {LEVEL_NOUN['la'][0]} has a priority score in this run.")]))
-    diag = [_diagnosis_item(c, mf.n_areas[key], LEVEL_NOUN[key][1]) for key, c in mf.diagnoses.items() if c]
+        blocks.append(("p", [Seg(f"No {level_noun('la')} has a priority score in this run.")]))
+    diag = [_diagnosis_item(c, mf.n_areas[key], level_noun(key, True)) for key, c in mf.diagnoses.items() if c]
     if diag:
         blocks += [("h", 2, "The interventions they need"),
-                   ("p", [Seg("How many areas' figures point to each kind of help. 'Infrastructure bid' means high "
-                              "infrastructure need, 'Digital-inclusion bid' high inclusion need, 'Both' both and "
-                              "'Neither' neither (see the method statement).")]),
+                   ("p", [Seg("How many areas' figures point to each kind of help: 'Infrastructure bid' where the "
+                              "need for new networks stands out, 'Digital-inclusion bid' where the need to help people "
+                              "use them does, 'Both' where both do and 'Neither' where neither does.")]),
                    ("ul", diag)]
     whole_picture = [s for s in (_nonres_sentence(whole), _mobile_sentence(whole), _takeup_sentence(whole)) if s]
     if mf.change is not None:
+        noun = level_noun(mf.change.level, True)
         change = _change_sentence(mf.change, lead=[
-            Seg("Change over time, summed over the "), D(count(mf.n_areas.get("pcon", 0))),
-            Seg(" Midlands constituencies (the level Ofcom's earlier release is compared on): ")])
+            Seg("Change over time, summed over the "), D(count(mf.n_areas.get("change", 0))),
+            Seg(f" Midlands {noun} ({mf.change.level_title}, the level Ofcom's earlier releases are compared on): ")])
         if change:
             whole_picture.append(change)
     if whole_picture:
@@ -406,165 +629,10 @@ def build_midlands_blocks(mf: MidlandsFacts, cfg, *, scored: list[str], map_file
     header, rows = midlands_table(mf)
     blocks += [("h", 2, "Figures"), ("table", header, rows),
                ("p", [Seg("Counts are premises or people as labelled; every share is a count divided by a count, "
-                          "summed over the areas of the Midlands, each region and each class.")]),
-               ("h", 2, "Map"), ("img", map_file, map_png, map_caption),
-               ("h", 2, "Caveats"), ("ul", [[Seg(c)] for c in CAVEATS + MIDLANDS_CAVEATS]),
-               ("h", 2, "Method"), ("md", method_md),
-               ("h", 2, "Sources"),
-               ("ul", [[Seg(f"{s['title']} ({s['publisher']}, {s['release']}; licence {s['licence']}).")]
-                       for s in sources]),
-               ("p", [Seg(" ".join(attributions))])]
+                          "summed over the areas of the Midlands, each region and each class.")])]
+    if maps:
+        blocks.append(("h", 2, "Maps"))
+        for file, png, caption in maps:
+            blocks.append(("img", file, png, caption, 5.6))
+    blocks += [("h", 2, "Sources"), ("p", provenance_paragraph(whole.release, attributions))]
     return blocks
-
-
-# --- Markdown ---------------------------------------------------------------
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
-
-
-def _md_escape(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def _md_segs(segs: list[Seg]) -> str:
-    return "".join(f"**{_md_escape(s.text)}**" if s.data else _md_escape(s.text) for s in segs)
-
-
-def to_markdown(blocks: list[tuple]) -> str:
-    out: list[str] = []
-    for block in blocks:
-        kind = block[0]
-        if kind == "h":
-            out.append(f"{'#' * block[1]} {_md_escape(block[2])}\n")
-        elif kind == "p":
-            out.append(_md_segs(block[1]) + "\n")
-        elif kind == "ul":
-            out.append("\n".join(f"- {_md_segs(item)}" for item in block[1]) + "\n")
-        elif kind == "table":
-            header, rows = block[1], block[2]
-            lines = ["| " + " | ".join(header) + " |", "|" + "|".join([" --- "] + [" ---: "] * (len(header) - 1)) + "|"]
-            lines += ["| " + " | ".join(_md_escape(c) for c in r) + " |" for r in rows]
-            out.append("\n".join(lines) + "\n")
-        elif kind == "img":
-            out.append(f"![{_md_escape(block[3])}]({block[1]})\n\n*{_md_escape(block[3])}*\n")
-        elif kind == "md":
-            text = block[1].strip()
-            # demote the methodology's headings below this document's level-2 section
-            text = re.sub(r"(?m)^(#{1,4}) ", lambda m: "#" * min(6, len(m.group(1)) + 2) + " ", text)
-            out.append(text + "\n")
-    return "\n".join(out)
-
-
-# --- DOCX -------------------------------------------------------------------
-
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-
-
-def _docx_inline(paragraph, text: str) -> None:
-    """Add Markdown-ish text (``**bold**`` only) to a Word paragraph."""
-    pos = 0
-    for m in _BOLD.finditer(text):
-        if m.start() > pos:
-            paragraph.add_run(text[pos:m.start()])
-        paragraph.add_run(m.group(1)).bold = True
-        pos = m.end()
-    if pos < len(text):
-        paragraph.add_run(text[pos:])
-
-
-def _docx_segs(paragraph, segs: list[Seg]) -> None:
-    for s in segs:
-        run = paragraph.add_run(s.text)
-        if s.data:
-            run.bold = True
-
-
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]
-
-
-def _docx_markdown(doc, text: str) -> None:
-    """Render the method statement's Markdown: headings, bullets, pipe tables, **bold**, `code`."""
-    lines = [ln.rstrip() for ln in text.strip().splitlines()]
-    i = 0
-    while i < len(lines):
-        line = lines[i].replace("`", "")
-        if not line.strip():
-            i += 1
-            continue
-        if line.lstrip().startswith("|"):
-            rows = []
-            while i < len(lines) and lines[i].lstrip().startswith("|"):
-                cells = _cells(lines[i].replace("`", ""))
-                if not all(re.fullmatch(r":?-{3,}:?", c) for c in cells if c):
-                    rows.append(cells)
-                i += 1
-            width = max(len(r) for r in rows)
-            table = doc.add_table(rows=0, cols=width)
-            table.style = "Light Grid Accent 1"
-            for j, r in enumerate(rows):
-                cells = table.add_row().cells
-                for cell, value in zip(cells, r):
-                    cell.text = ""
-                    _docx_inline(cell.paragraphs[0], value)
-                    if j == 0:
-                        for run in cell.paragraphs[0].runs:
-                            run.bold = True
-            continue
-        m = re.match(r"^(#{1,6}) (.*)$", line)
-        if m:
-            doc.add_heading(m.group(2), level=min(9, len(m.group(1)) + 2))
-        elif re.match(r"^\s*[-*] ", line):
-            _docx_inline(doc.add_paragraph(style="List Bullet"), re.sub(r"^\s*[-*] ", "", line))
-        else:
-            _docx_inline(doc.add_paragraph(), line)
-        i += 1
-
-
-def to_docx(blocks: list[tuple], *, title: str, subject: str, created) -> bytes:
-    """Render the blocks with python-docx; core properties fixed for byte-identical reruns."""
-    from docx import Document
-    from docx.shared import Inches, Pt
-
-    doc = Document()
-    doc.styles["Normal"].font.name = "Calibri"
-    doc.styles["Normal"].font.size = Pt(10.5)
-    for block in blocks:
-        kind = block[0]
-        if kind == "h":
-            doc.add_heading(block[2], level=block[1])
-        elif kind == "p":
-            _docx_segs(doc.add_paragraph(), block[1])
-        elif kind == "ul":
-            for item in block[1]:
-                _docx_segs(doc.add_paragraph(style="List Bullet"), item)
-        elif kind == "table":
-            header, rows = block[1], block[2]
-            table = doc.add_table(rows=1, cols=len(header))
-            table.style = "Light Grid Accent 1"
-            for cell, text in zip(table.rows[0].cells, header):
-                cell.text = ""
-                cell.paragraphs[0].add_run(text).bold = True
-            for r in rows:
-                cells = table.add_row().cells
-                for cell, text in zip(cells, r):
-                    cell.text = text
-        elif kind == "img":
-            doc.add_picture(io.BytesIO(block[2]), width=Inches(6.0))
-            doc.add_paragraph(block[3], style="Caption")
-        elif kind == "md":
-            _docx_markdown(doc, block[1])
-    props = doc.core_properties
-    props.title = title
-    props.subject = subject
-    props.author = "Midlands connectivity gap mapper"
-    props.last_modified_by = "Midlands connectivity gap mapper"
-    props.comments = ""
-    props.keywords = "digital connectivity; Ofcom Connected Nations; evidence pack"
-    props.revision = 1
-    props.created = created
-    props.modified = created
-    props.last_printed = created
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()

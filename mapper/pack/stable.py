@@ -52,8 +52,13 @@ def normalise_zip(data: bytes, when: datetime) -> bytes:
     return out.getvalue()
 
 
-def stamp_geopackage(path, when: datetime, metadata: dict[str, str]) -> None:
-    """Fix ``gpkg_contents.last_change`` and add a ``pack_metadata`` attributes table."""
+def stamp_geopackage(path, when: datetime, metadata: dict[str, str],
+                     layer_dates: dict[str, datetime] | None = None) -> None:
+    """Fix ``gpkg_contents.last_change`` and add a ``pack_metadata`` attributes table.
+
+    Each layer in ``layer_dates`` is stamped with its own data release (and says it in its
+    description); everything else with ``when``.
+    """
     iso = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     con = sqlite3.connect(path)
     try:
@@ -61,8 +66,11 @@ def stamp_geopackage(path, when: datetime, metadata: dict[str, str]) -> None:
         con.executemany("INSERT INTO pack_metadata (key, value) VALUES (?, ?)", sorted(metadata.items()))
         con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
                     "VALUES ('pack_metadata', 'attributes', 'pack_metadata', "
-                    "'Evidence pack metadata: schema_version, release, tool version, config hash', ?)", (iso,))
+                    "'Evidence pack metadata: schema_version, releases per layer, CRS, tool version, config hash', ?)", (iso,))
         con.execute("UPDATE gpkg_contents SET last_change = ?", (iso,))
+        for layer, date in sorted((layer_dates or {}).items()):
+            con.execute("UPDATE gpkg_contents SET last_change = ?, description = ? WHERE table_name = ?",
+                        (date.strftime("%Y-%m-%dT%H:%M:%S.000Z"), f"Data release {date.strftime('%Y-%m')}", layer))
         con.commit()
         con.execute("VACUUM")
     finally:

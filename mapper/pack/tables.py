@@ -18,20 +18,27 @@ import pandas as pd
 
 from ..publish.tables import table_frame
 from ..score import IMD, INDICATORS, OFCOM, OFCOM_MOBILE, OFCOM_NONRES, OFCOM_TAKEUP, totals
+from ..score.indicators import IMD2025
 
 #: Columns the lead stage may add to ``level.frame`` (used when present, never invented).
 STABILITY_COLUMNS = ("rank_median", "rank_p05", "rank_p95", "top_tier_share", "stability")
 DIAGNOSIS_COLUMNS = ("infra_need", "inclusion_need", "diagnosis", "diagnosis_reason")
 CHANGE_COLUMNS = ("change_from_release", "gigabit_gain_n", "below_uso_change_n", "unable_30_change_n")
-LEAD_COLUMNS = STABILITY_COLUMNS + DIAGNOSIS_COLUMNS + CHANGE_COLUMNS
+#: Rankings by the depth (shares) and the size (counts) of the gap (issue 14), beside the headline score.
+RATE_COUNT_COLUMNS = ("score_rate", "rank_rate", "tier_rate", "score_count", "rank_count", "tier_count")
+LEAD_COLUMNS = STABILITY_COLUMNS + DIAGNOSIS_COLUMNS + CHANGE_COLUMNS + RATE_COUNT_COLUMNS
+#: Per-area national ranks (issue 15): ``england_rank_<indicator>``, 1 = highest need among English areas.
+ENGLAND_RANK_PREFIX = "england_rank_"
 
 #: Which input file each indicator source comes from, per level (for its release).
 SOURCE_INPUTS = {
-    OFCOM: {"la": "la_coverage", "pcon": "pcon_coverage"},
-    OFCOM_NONRES: {"la": "la_coverage_residential", "pcon": "pcon_coverage_residential"},
+    OFCOM: {"la": "la_coverage", "pcon": "pcon_coverage", "pcon10": "pcon10_coverage"},
+    OFCOM_NONRES: {"la": "la_coverage_residential", "pcon": "pcon_coverage_residential",
+                   "pcon10": "pcon10_coverage_residential"},
     OFCOM_MOBILE: {"la": "la_mobile"},
     OFCOM_TAKEUP: {"la": "la_takeup"},
-    IMD: {"la": "imd", "pcon": "imd"},
+    IMD: {"la": "imd", "pcon": "imd", "pcon10": "imd"},
+    IMD2025: {"la": "imd2025", "pcon": "imd2025", "pcon10": "imd2025"},
 }
 #: Short citations used in sentences ("(Ofcom Connected Nations, July 2025)").
 SHORT_SOURCE = {
@@ -40,15 +47,43 @@ SHORT_SOURCE = {
     OFCOM_MOBILE: "Ofcom Connected Nations mobile coverage",
     OFCOM_TAKEUP: "Ofcom Connected Nations full-fibre take-up",
     IMD: "English Indices of Deprivation 2019, MHCLG",
+    IMD2025: "English Indices of Deprivation 2025, MHCLG",
 }
 
 LEVEL_NOUN = {"la": ("local authority", "local authorities"), "pcon": ("constituency", "constituencies")}
 
 
+def level_noun(key: str, plural: bool = False) -> str:
+    """'local authority' / 'constituencies' for a level key (any constituency level: 'pcon...')."""
+    nouns = LEVEL_NOUN.get(key) or LEVEL_NOUN["pcon" if str(key).startswith("pcon") else "la"]
+    return nouns[1 if plural else 0]
+
+
+def level_release(level) -> str | None:
+    """The release month (YYYY-MM) of a level's coverage file."""
+    return level.coverage.meta.get("release_date")
+
+
+def benchmark_row(level, area: str = "England") -> dict | None:
+    """The ``level.benchmarks`` row of ``area`` (England) as a plain dict, or None when no national file is loaded."""
+    bench = getattr(level, "benchmarks", None)
+    if bench is None or len(bench) == 0 or "area" not in bench.columns:
+        return None
+    rows = bench[bench["area"].astype(str) == area]
+    if rows.empty:
+        return None
+    return {k: _clean(v) for k, v in rows.iloc[0].to_dict().items()}
+
+
 def pack_table(level, cfg) -> pd.DataFrame:
-    """The published table (``export.table_frame``) plus any lead-stage columns in ``level.frame``."""
-    table = table_frame(level, cfg)
+    """The published table (``table_frame``, canonical column names) plus any lead-stage columns in ``level.frame``.
+
+    Estimated indicators keep their ``<indicator>_num`` / ``_share`` names here so the pack reads one set of
+    names; every sheet and CSV written from it is renamed with :func:`mapper.publish.tables.published_names`.
+    """
+    table = table_frame(level, cfg, estimate_names=False)
     extra = [c for c in LEAD_COLUMNS if c in level.frame.columns and c not in table.columns]
+    extra += sorted(c for c in level.frame.columns if c.startswith(ENGLAND_RANK_PREFIX) and c not in table.columns)
     if extra:
         add = pd.DataFrame(level.frame[["code", *extra]])
         table = table.merge(add, on="code", how="left", validate="one_to_one")
@@ -101,6 +136,15 @@ def class_totals(level) -> pd.DataFrame:
     return out
 
 
+def exact_share(row: dict, name: str) -> float | None:
+    """``num / den`` from the row's counts (the published share is rounded to 6 decimals, which can tip a
+    percentage printed with 2 decimals); the row's share when a count is missing."""
+    num, den = row.get(f"{name}_num"), row.get(f"{name}_den")
+    if num is not None and den:
+        return float(num) / float(den)
+    return row.get(f"{name}_share")
+
+
 def _clean(value):
     """pandas/numpy scalar -> plain Python (None for missing)."""
     if value is None or value is pd.NA:
@@ -129,6 +173,9 @@ class Figure:
     region_share: float | None = None
     class_share: float | None = None
     midlands_share: float | None = None
+    england_share: float | None = None
+    england_rank: int | None = None
+    england_areas: int | None = None      # English areas of this level ranked on this indicator (issue 15)
 
 
 @dataclass
@@ -148,6 +195,11 @@ class AreaFacts:
     k: int
     row: dict
     figures: dict[str, Figure] = field(default_factory=dict)
+    release: str | None = None            # YYYY-MM of the level's coverage file
+    has_england: bool = False             # a national (England) benchmark is loaded for this level
+    bduk: dict | None = None              # BDUK premises-in-plans counts of the area, when fetched
+    bduk_release: str | None = None
+    bduk_elsewhere: bool = False          # BDUK counts exist for another level (local authorities) only
 
 
 def area_facts(level, cfg, frames, code: str, table: pd.DataFrame | None = None,
@@ -170,11 +222,23 @@ def area_facts(level, cfg, frames, code: str, table: pd.DataFrame | None = None,
         area_class=area_class, class_label=level.class_label,
         class_areas=int(ctot.loc[area_class, "areas"]) if area_class in ctot.index else None,
         n_scored=int(scored.sum()), n_class_scored=n_class_scored, k=cfg.score.tiers.k, row=row,
+        release=level_release(level),
     )
+    england = benchmark_row(level)
+    facts.has_england = england is not None
+    ranked = getattr(level, "england_areas", None) or {}
+    bduk = {c.removeprefix("bduk_"): row.get(c) for c in row if c.startswith("bduk_") and c.endswith("_n")}
+    if bduk and bduk.get("no_gigabit_now_n") is not None:
+        facts.bduk = bduk
+        rec = next((s for s in (level.sources or []) if str(s.get("source", "")).startswith("bduk")
+                    or "bduk" in str(s.get("file", "")).lower()), None)
+        facts.bduk_release = release_text(rec["release"]) if rec else None
+    elif frames is not None and any(c.startswith("bduk_") for c in frames.la.frame.columns) and level.key != "la":
+        facts.bduk_elsewhere = True
     for name in level.indicators:
         ind = INDICATORS[name]
         fig = Figure(name, ind.label, ind.unit, ind.derived, row.get(f"{name}_num"), row.get(f"{name}_den"),
-                     row.get(f"{name}_share"), citation(level, cfg, frames, name))
+                     exact_share(row, name), citation(level, cfg, frames, name))
         col = f"{name}_share"
         if col in tot.columns:
             if region is not None and region in tot.index:
@@ -182,6 +246,11 @@ def area_facts(level, cfg, frames, code: str, table: pd.DataFrame | None = None,
             fig.midlands_share = _clean(tot.iloc[-1][col])
         if area_class is not None and area_class in ctot.index and col in ctot.columns:
             fig.class_share = _clean(ctot.loc[area_class, col])
+        if england is not None:
+            fig.england_share = england.get(col)
+        rank = row.get(f"{ENGLAND_RANK_PREFIX}{name}")
+        fig.england_rank = int(rank) if rank is not None else None
+        fig.england_areas = ranked.get(name)
         facts.figures[name] = fig
     return facts
 
@@ -230,13 +299,17 @@ def _totals_facts(level, cfg, frames, row: dict, *, name: str, code: str, n_scor
     """An :class:`AreaFacts` for a summed area (the Midlands, a region or a class) from one totals row."""
     facts = AreaFacts(level=level.key, code=code, name=name, level_title=level.title, region=None,
                       area_class=area_class, class_label=level.class_label, class_areas=class_areas,
-                      n_scored=n_scored, n_class_scored=None, k=cfg.score.tiers.k, row=row)
+                      n_scored=n_scored, n_class_scored=None, k=cfg.score.tiers.k, row=row,
+                      release=level_release(level))
+    england = benchmark_row(level)
+    facts.has_england = england is not None
     for n in level.indicators:
         if f"{n}_num" not in row:
             continue
         ind = INDICATORS[n]
         facts.figures[n] = Figure(n, ind.label, ind.unit, ind.derived, row.get(f"{n}_num"), row.get(f"{n}_den"),
-                                  row.get(f"{n}_share"), citation(level, cfg, frames, n))
+                                  exact_share(row, n), citation(level, cfg, frames, n),
+                                  england_share=england.get(f"{n}_share") if england else None)
     return facts
 
 
@@ -252,8 +325,8 @@ def _homes_figure(level, cfg, frames, table: pd.DataFrame) -> Figure | None:
     both = table[need].dropna().astype("float64")
     if both.empty:
         return None
-    num = int(round((both["no_gigabit_num"] - both["nonres_no_gigabit_num"]).sum()))
-    den = int(round((both["no_gigabit_den"] - both["nonres_no_gigabit_den"]).sum()))
+    num = round((both["no_gigabit_num"] - both["nonres_no_gigabit_num"]).sum())
+    den = round((both["no_gigabit_den"] - both["nonres_no_gigabit_den"]).sum())
     record = _record_for(cfg, frames, SOURCE_INPUTS[OFCOM_NONRES].get(level.key, ""))
     release = release_text(record["release"]) if record else "release unknown"
     return Figure("homes_no_gigabit", "Homes (residential premises) without gigabit-capable broadband",
@@ -307,11 +380,17 @@ def midlands_facts(la, pcon, cfg, frames, tables: dict[str, pd.DataFrame] | None
         pcon_table = tables.get("pcon") if tables.get("pcon") is not None else pack_table(pcon, cfg)
         diagnoses["pcon"] = _diagnosis_counts(pcon_table)
         n_areas["pcon"] = len(pcon_table)
-        prow = {k: _clean(v) for k, v in pcon.totals.iloc[-1].to_dict().items()}
-        since = sorted(set(pcon_table["change_from_release"].dropna().astype(str))) \
-            if "change_from_release" in pcon_table.columns else []
+    # Change over time: the level that carries it (the 2010-2024 seats; the 2024 seats have one release so far).
+    for lv in (getattr(frames, "pcon10", None), pcon, la):
+        if lv is None or "gigabit_gain_n" not in lv.frame.columns:
+            continue
+        lv_table = pack_table(lv, cfg)
+        prow = {k: _clean(v) for k, v in lv.totals.iloc[-1].to_dict().items()}
+        since = sorted(set(lv_table["change_from_release"].dropna().astype(str)))
         if len(since) == 1 and prow.get("gigabit_gain_n") is not None:
             prow["change_from_release"] = since[0]
-            change = _totals_facts(pcon, cfg, frames, prow, name="the Midlands", code="Midlands",
-                                   n_scored=int(pcon_table["score"].notna().sum()))
+            change = _totals_facts(lv, cfg, frames, prow, name="the Midlands", code="Midlands",
+                                   n_scored=int(lv_table["score"].notna().sum()))
+            n_areas.setdefault("change", len(lv_table))
+            break
     return MidlandsFacts(whole, regions, classes, top_rows, diagnoses, n_areas, change)

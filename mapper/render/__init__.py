@@ -46,17 +46,16 @@ import shapely
 
 from ..formatting import count, percent, percent_of
 from ..score import INDICATORS, Indicator
+from ..config import MapOptions
 from .context import (MapContext, area_of_points, bounds_of, dissolve, label_points, load_context, majority_group,
                       outline_features)
-from .data import (CHANGE_COLUMNS, HEADLINE_PHRASES, NO_DATA, VIEW_GROUPS, area_properties, area_table, build_views, estimate_label,
-                   indicator_group, tier_colours)
+from .data import (CHANGE_COLUMNS, HEADLINE_PHRASES, NO_DATA, VIEW_GROUPS, area_properties, area_table, build_views,
+                   estimate_label, indicator_group, tier_colours)
 from .geometry import simplify_coverage
-from .options import MapOptions, map_options
 from .page import SHORT_ATTRIBUTION, SHORT_ATTRIBUTION_NO_OFCOM, build_page, leaflet_assets
 from .table import table_page
 
-__all__ = ["render_level", "render_map", "map_options", "MapOptions", "leaflet_assets", "tier_colours",
-           "MapContext", "load_context"]
+__all__ = ["render_level", "render_map", "MapOptions", "leaflet_assets", "tier_colours", "MapContext", "load_context"]
 
 IMD_RELEASE = "IoD 2019 (population mid-2015)"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -73,8 +72,12 @@ def _headline(level) -> str:
     mid = tot.iloc[-1]
     if "no_gigabit_num" not in tot:
         return f"{count(mid.get('premises'))} premises." if "premises" in tot else ""
-    text = (f"{mid['area']}: {count(mid['no_gigabit_num'])} of {count(mid['no_gigabit_den'])} "
+    release = getattr(level, "release_text", None)
+    where = f"{mid['area']}, {level.title.lower()}" + (f" ({release})" if release else "")
+    text = (f"{where}: {count(mid['no_gigabit_num'])} of {count(mid['no_gigabit_den'])} "
             f"premises ({percent(mid['no_gigabit_share'])}) cannot get gigabit-capable broadband.")
+    if getattr(level, "older_note", None):
+        text += f" {level.older_note}."
     if "nonres_no_gigabit_num" in tot:
         nr_num, nr_den = float(mid["nonres_no_gigabit_num"]), float(mid["nonres_no_gigabit_den"])
         res_num, res_den = float(mid["no_gigabit_num"]) - nr_num, float(mid["premises"]) - nr_den
@@ -315,7 +318,7 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
     from .. import __version__
     from ..score.composite import FRAME_LABELS
 
-    opts = options or map_options(cfg)
+    opts = options or cfg.map
     registry = indicators or INDICATORS
     ctx = context if context is not None else load_context(cfg, frames)
     stem = stem or f"midlands_{level.key}_priority"
@@ -360,7 +363,8 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
         "title": title, "release": release, "release_text": release_text(release), "noun": noun,
         "frame_text": frame_text, "k_tiers": k_tiers, "threshold": getattr(diag, "threshold", 60.0),
         "no_data": NO_DATA, "inds": inds, "totals": _totals(level, names), "england": _england(level, names),
-        "england_areas": getattr(level, "england_areas", None), "outlines": orient.outlines,
+        "england_areas": {n: int(v) for n, v in sorted((getattr(level, "england_areas", None) or {}).items())},
+        "study_name": cfg.study_area.name, "outlines": orient.outlines,
         "counties": orient.counties, "regions": orient.regions, "basemap": bool(opts.basemap),
         "changes": [{"key": k, "label": lab} for k, (lab, _) in CHANGE_COLUMNS.items() if k in level.frame.columns],
         "changes_since": (str(level.frame["change_from_release"].dropna().iloc[0])

@@ -4,7 +4,7 @@ Everything here is built at render time, offline, from files the project ships,
 and written into the page (nothing is fetched when the page opens):
 
 * **region and county outlines**: local-authority polygons dissolved by region and
-  by county / unitary authority (``data/lookups/LAD24_CTY24_midlands.csv``), as
+  by county / unitary authority (``inputs.area_groups``, default ``data/lookups/LAD24_CTY24_midlands.csv``), as
   one coverage, so the outlines sit exactly on the local-authority edges;
   constituency maps get the same outlines from the local-authority layer;
 * **place names**: GeoNames populated places (``data/places/...``; CC BY 4.0, the
@@ -29,13 +29,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..load.places import GEONAMES_CREDIT
 from .geometry import COORD_DECIMALS, PROJECTED_CRS, simplify_coverage
 
 #: Default locations of the shipped orientation inputs (used when config.yaml names none).
 DEFAULT_PLACES = "data/places/GeoNames_cities500_midlands.csv"
 DEFAULT_COUNTIES = "data/lookups/LAD24_CTY24_midlands.csv"
-#: The credit GeoNames' licence requires wherever its names are shown.
-GEONAMES_CREDIT = "Place names: GeoNames (geonames.org), CC BY 4.0"
 #: Attribution the ONS postcode directory asks for (Royal Mail data inside it).
 POSTCODE_CREDIT = "Postcode centroids: ONS Postcode Directory; contains Royal Mail data © Royal Mail copyright and database right"
 
@@ -67,27 +66,33 @@ def _read_csv(path: Path, **kw) -> pd.DataFrame:
 
 @lru_cache(maxsize=4)
 def _counties(stamp) -> pd.DataFrame:
-    raw = _read_csv(Path(stamp[0]), dtype=str)
-    return pd.DataFrame({"lad_code": raw["LAD24CD"], "county_code": raw["CTY24CD"], "county_name": raw["CTY24NM"],
-                         "kind": raw.get("group_kind", pd.Series("", index=raw.index)).fillna("")})
+    from ..load.tables import read_table
+
+    raw = read_table(Path(stamp[0]), "area_groups", key="lad_code")
+    return pd.DataFrame({"lad_code": raw["lad_code"].astype(str), "county_code": raw["group_code"].astype(str),
+                         "county_name": raw["group_name"].astype(str),
+                         "kind": raw["group_kind"].astype("string").fillna("").astype(str)})
 
 
 @lru_cache(maxsize=4)
 def _regions(stamp) -> dict:
-    raw = _read_csv(Path(stamp[0]), dtype=str)
-    return dict(zip(raw["LAD24CD"], raw["RGN24NM"]))
+    from ..load.tables import read_table
+
+    raw = read_table(Path(stamp[0]), "lad_region", key="lad_code")
+    return dict(zip(raw["lad_code"], raw["region_name"]))
 
 
 @lru_cache(maxsize=4)
 def _places(stamp) -> gpd.GeoDataFrame:
-    """GeoNames places, largest first (population 0 means unknown in GeoNames: read as missing, sorted last)."""
-    raw = _read_csv(Path(stamp[0]), dtype={"geonameid": "int64", "name": str})
-    pop = pd.to_numeric(raw["population"], errors="coerce")
-    frame = pd.DataFrame({"geonameid": raw["geonameid"], "name": raw["name"].astype(str),
-                          "population": pop.where(pop > 0)})
-    out = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(raw["longitude"], raw["latitude"]), crs=4326)
-    return out.sort_values(["population", "name", "geonameid"], ascending=[False, True, True],
-                           na_position="last", kind="mergesort").reset_index(drop=True)
+    """GeoNames places (validated by :func:`mapper.load.places.read_places`), largest first; unknown population NaN."""
+    from ..load.places import read_places
+
+    out = read_places(Path(stamp[0]))
+    out = out[["geonameid", "name", "population", "geometry"]].copy()
+    out["geonameid"] = out["geonameid"].astype("int64")
+    out["name"] = out["name"].astype(str)
+    out["population"] = out["population"].astype("float64")
+    return out
 
 
 @lru_cache(maxsize=2)
@@ -122,7 +127,7 @@ def _input(cfg, key: str, default: str | None) -> Path | None:
 def load_context(cfg, frames=None) -> MapContext:
     """Read the orientation inputs named in ``cfg`` (or shipped at their default paths); missing files are skipped."""
     ctx = MapContext()
-    path = _input(cfg, "county_lookup", DEFAULT_COUNTIES)
+    path = _input(cfg, "area_groups", DEFAULT_COUNTIES)
     if path is not None:
         ctx.lad_county = _counties(_stamp(path))
         ctx.files.append(path)

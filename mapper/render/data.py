@@ -77,7 +77,7 @@ DETAIL_COLUMNS = ("rank_median", "rank_p05", "rank_p95", "top_tier_share", "stab
 
 #: View menu groups, in menu order.
 VIEW_GROUPS = (("score", "Score, tiers and diagnosis"), ("fixed", "Fixed broadband"), ("business", "Business premises"),
-               ("mobile", "Mobile (estimates)"), ("adoption", "Adoption (estimate)"), ("need", "Need (people)"),
+               ("mobile", "Mobile (estimates)"), ("adoption", "Adoption (estimate)"), ("need", "Need (deprivation and age)"),
                ("change", "Change over time"))
 #: Short menu labels (the legend and card keep the full label).
 SHORT_LABELS = {
@@ -85,7 +85,9 @@ SHORT_LABELS = {
     "unable_10": "Under 10 Mbit/s", "fwa_reliance": "Relying on fixed wireless (estimate)",
     "no_full_fibre": "No full fibre", "no_superfast": "No superfast", "bduk_residual": "No gigabit and no funded plan",
     "deprived_population": "People in most deprived areas", "education_deprived": "People in most education-deprived areas",
-    "older_population": "People aged 60+", "nonres_no_gigabit": "Businesses: no gigabit",
+    "older_population": "People aged 60+", "deprived_lsoas": "Most deprived LSOAs (IoD 2025)",
+    "education_deprived_lsoas": "Education-deprived LSOAs (IoD 2025)",
+    "barriers_deprived_lsoas": "Barriers-deprived LSOAs (IoD 2025)", "nonres_no_gigabit": "Businesses: no gigabit",
     "nonres_below_uso": "Businesses: below the USO", "nonres_unable_30": "Businesses: under 30 Mbit/s",
     "no_indoor_4g": "No indoor 4G (estimate)", "partial_indoor_4g": "Not all operators indoor 4G (estimate)",
     "no_outdoor_4g_land": "Land with no outdoor 4G (estimate)", "no_outdoor_5g": "No outdoor 5G (estimate)",

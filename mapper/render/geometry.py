@@ -21,6 +21,8 @@ from ..errors import MapperError
 PROJECTED_CRS = "EPSG:27700"
 #: Decimal places kept in WGS84 coordinates (1e-5 degree is about 1.1 m north-south).
 COORD_DECIMALS = 5
+#: Grid (metres, EPSG:27700) the coverage is snapped to before it is simplified.
+SNAP_M = 0.01
 
 
 class GeometryError(MapperError):
@@ -50,6 +52,11 @@ def simplify_coverage(gdf: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFra
     if bad:
         codes = list(out.iloc[bad[:5]].get("code", out.index[bad[:5]]))
         raise GeometryError(f"{len(bad)} row(s) have no polygon geometry (first: {codes}); fix the boundary file")
+    if tolerance > 0:
+        # Reprojection can leave a repaired polygon slightly invalid, and GEOS's coverage simplification
+        # refuses degenerate rings: make valid, then snap to a 1 cm grid (shared vertices stay shared).
+        geoms = np.where(shapely.is_valid(geoms), geoms, shapely.make_valid(geoms))
+        geoms = np.array([_polygonal_part(g) for g in shapely.set_precision(geoms, SNAP_M)], dtype=object)
     simplified = shapely.coverage_simplify(geoms, tolerance) if tolerance > 0 else geoms
     back = gpd.GeoSeries(simplified, crs=PROJECTED_CRS).to_crs(4326).to_numpy()
     invalid = ~shapely.is_valid(back)
@@ -64,6 +71,14 @@ def simplify_coverage(gdf: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFra
     if out.geometry.name != gdf.geometry.name:
         out = out.rename_geometry(gdf.geometry.name)
     return out
+
+
+def _polygonal_part(geom):
+    """The polygons of a geometry (make_valid or snapping may add stray lines or points)."""
+    if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else geom
 
 
 def _round(geoms: np.ndarray) -> np.ndarray:

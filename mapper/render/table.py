@@ -130,6 +130,16 @@ DETAILS = (("rank_p05", "Rank, 5th percentile"), ("rank_p95", "Rank, 95th percen
 
 #: Detail columns written as sentences: a table of their own, so the overview stays narrow enough to print.
 WORDS = ("routes", "diagnosis_reason")
+#: The two questions (depth = rates, size = counts): a table of their own, for the same reason.
+TWO_QUESTIONS = ("score_rate", "rank_rate", "tier_rate", "score_count", "rank_count", "tier_count")
+#: At most this many indicators (two columns each) per printed table; a larger group is split into parts.
+MAX_INDICATORS_PER_TABLE = 5
+
+
+def _parts(members: list, size: int = MAX_INDICATORS_PER_TABLE) -> list[list]:
+    """``members`` cut into near-equal parts of at most ``size`` (8 -> 4 + 4, not 5 + 3)."""
+    n = -(-len(members) // size) if members else 0
+    return [members[round(i * len(members) / n):round((i + 1) * len(members) / n)] for i in range(n)]
 
 
 def _count_text(num, den, derived: bool) -> str:
@@ -137,6 +147,28 @@ def _count_text(num, den, derived: bool) -> str:
         return "no data"
     return f"{'≈' if derived else ''}{count(num)} of {count(den)}"
 
+
+
+def _group_section(group: str, gtitle: str, members: list[int], part: int, n_parts: int, records: list[dict], lead,
+                   names: list[str], inds: list[dict], by_ind: dict) -> dict:
+    """One table of an indicator group (count and share of each member), part ``part`` of ``n_parts``."""
+    gh = ["Rank", "Area"]
+    for i in members:
+        gh += [f"{inds[i]['label']}: count of {inds[i]['unit']}", f"{inds[i]['label']}: share"]
+    grows = []
+    for r in records:
+        row = lead(r)
+        for i in members:
+            n, d = names[i], inds[i]
+            num, den = _rounded(r.get(f"{n}_num"), 0), _rounded(r.get(f"{n}_den"), 0)
+            v = by_ind.get(i)
+            share = (_view_text(v, r) if v is not None and num is not None else percent_of(num, den))
+            cls = "num est" if d["derived"] else "num"
+            row += [_cell(_count_text(num, den, d["derived"]), cls=cls), _cell(share, cls=cls)]
+        grows.append(row)
+    suffix = f" (part {part} of {n_parts})" if n_parts > 1 else ""
+    return {"id": group if part == 1 else f"{group}-{part}", "title": gtitle + suffix, "headers": gh, "rows": grows,
+            "caption": f"{gtitle}{suffix}: count and share for each area ({len(grows)} areas)"}
 
 def table_page(table: pd.DataFrame, views: list[View], names: list[str], inds: list[dict], *, class_col: str,
                class_label: str, title: str, level_title: str, dates: list[str], map_href: str, csv_href: str | None,
@@ -163,25 +195,31 @@ def table_page(table: pd.DataFrame, views: list[View], names: list[str], inds: l
         return [_cell(_rounded(r.get("rank"), 0), cls="num"),
                 _cell(_text(r.get("name")) or code, href=r.get(href_col) if href_col else None)]
 
-    present = [(k, h) for k, h in DETAILS if k in table.columns and table[k].notna().any() and k not in WORDS]
+    def detail_text(k, val) -> str:
+        if is_missing(val):
+            return ""
+        if isinstance(val, (int, float, np.integer, np.floating)):
+            return f"{float(val):.1f}" if k.startswith("score_") else str(int(round(float(val))))
+        return str(val)
+
+    present = [(k, h) for k, h in DETAILS if k in table.columns and table[k].notna().any()
+               and k not in WORDS and k not in TWO_QUESTIONS]
     headers = ["Rank", "Area", "Code", class_label, "Region", "Premises"] + [v.label for v in key_views] + [h for _, h in present]
     rows = []
     for r in records:
         row = lead(r) + [_cell(str(r["code"]), cls="code"), _cell(_text(r.get(class_col))), _cell(_text(r.get("region_name"))),
                          _cell(count(_rounded(r.get("premises"), 0), missing=""), cls="num")]
         row += [_cell(_view_text(v, r), cls=None if v.cats is not None else "num") for v in key_views]
-        for k, _ in present:
-            val = r.get(k)
-            if is_missing(val):
-                text = ""
-            elif isinstance(val, (int, float, np.integer, np.floating)):
-                text = f"{float(val):.1f}" if k.startswith("score_") else str(int(round(float(val))))
-            else:
-                text = str(val)
-            row.append(_cell(text, cls="text" if k in ("diagnosis_reason", "routes") else "num"))
+        row += [_cell(detail_text(k, r.get(k)), cls="num") for k, _ in present]
         rows.append(row)
     sections = [{"id": "overview", "title": "Rank, score, tier and diagnosis", "headers": headers, "rows": rows,
                  "caption": f"{title}: {level_title}, {len(rows)} areas, sorted by rank"}]
+    questions = [(k, h) for k, h in DETAILS if k in TWO_QUESTIONS and k in table.columns and table[k].notna().any()]
+    if questions:
+        qrows = [lead(r) + [_cell(detail_text(k, r.get(k)), cls="num") for k, _ in questions] for r in records]
+        sections.append({"id": "rates-counts", "title": "Depth and size", "headers": ["Rank", "Area"] + [h for _, h in questions],
+                         "rows": qrows, "caption": f"Depth (rates) and size (counts): score, rank and tier on each, "
+                                                   f"for each area ({len(qrows)} areas)"})
     words = [(k, h) for k, h in DETAILS if k in WORDS and k in table.columns and table[k].notna().any()]
     if words:
         diag = [v for v in key_views if v.key == "diagnosis"]
@@ -192,25 +230,10 @@ def table_page(table: pd.DataFrame, views: list[View], names: list[str], inds: l
                          "caption": f"Diagnosis, funding routes flagged and the reason, for each area ({len(drows)} areas)"})
     group_titles = dict(VIEW_GROUPS)
     for group, gtitle in VIEW_GROUPS:
-        members = [i for i, d in enumerate(inds) if d["group"] == group]
-        if not members:
-            continue
-        gh = ["Rank", "Area"]
-        for i in members:
-            gh += [f"{inds[i]['label']}: count of {inds[i]['unit']}", f"{inds[i]['label']}: share"]
-        grows = []
-        for r in records:
-            row = lead(r)
-            for i in members:
-                n, d = names[i], inds[i]
-                num, den = _rounded(r.get(f"{n}_num"), 0), _rounded(r.get(f"{n}_den"), 0)
-                v = by_ind.get(i)
-                share = (_view_text(v, r) if v is not None and num is not None else percent_of(num, den))
-                cls = "num est" if d["derived"] else "num"
-                row += [_cell(_count_text(num, den, d["derived"]), cls=cls), _cell(share, cls=cls)]
-            grows.append(row)
-        sections.append({"id": group, "title": group_titles[group], "headers": gh, "rows": grows,
-                         "caption": f"{group_titles[group]}: count and share for each area ({len(grows)} areas)"})
+        parts = _parts([i for i, d in enumerate(inds) if d["group"] == group])
+        for p, members in enumerate(parts, start=1):
+            sections.append(_group_section(group, group_titles[group], members, p, len(parts), records, lead, names,
+                                           inds, by_ind))
     totals_rows, totals_headers = [], []
     tot = list(totals or []) + ([england] if england else [])
     if tot:  # one row per indicator, one column per total: narrow enough for the page

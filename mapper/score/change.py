@@ -7,13 +7,24 @@ differenced from published percentages.
 
 Before comparing, :func:`check_compatible` makes sure the two releases
 describe the same areas: the same product, level and premises variant, and the
-same area codes for the areas compared (constituency files from 2020 to 2024
-all use the 2010 boundaries, E14000xxx codes; a release on the 2024 boundaries,
-E14001xxx, cannot be compared area by area and is refused with a clear error).
+same areas (constituency files from 2020 to January 2024 use the 2010 seats,
+E14000xxx; from July 2025 the 2024 seats, E14001xxx: those cannot be compared
+area by area and are refused with a clear error). A release with constituency
+names but no codes (2019) is matched to the other release by name, and compared
+only when every name matches.
+
+Definitions change too. ``data/measure_definitions.yaml`` records what each
+measure meant in each release (below the USO counted fixed-wireless premises until
+2019; the 2018 "SFBB" column was the 30-300 Mbit/s band; 2018 has no gigabit
+measure). A measure whose definition differs between the two releases is **not
+compared**: its change column is left out and the reason is listed, so a
+definition change is never reported as premises connected. The premises base is
+rebuilt every release; its change is reported with that warning.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -21,18 +32,86 @@ import pandas as pd
 from ..errors import MapperError
 from ..load.ofcom import OfcomTable
 
-#: (output column, measure column, sign): gain = new - old for availability, change = new - old for gaps.
+#: (output column, measure column): gain = new - old for availability, change = new - old for gaps.
 MEASURES = (
     ("gigabit_gain_n", "gigabit_n"),
     ("below_uso_change_n", "below_uso_n"),
     ("unable_30_change_n", "unable_30_n"),
     ("premises_change_n", "premises"),
 )
-COLUMNS = tuple(m[0] for m in MEASURES) + ("change_from_release",)
+COLUMNS = tuple(m[0] for m in MEASURES) + ("change_from_release", "change_flags")
+DEFINITIONS = Path(__file__).resolve().parents[2] / "data" / "measure_definitions.yaml"
 
 
 class ChangeError(MapperError):
     """Two releases cannot be compared area by area."""
+
+
+@lru_cache(maxsize=4)
+def definitions(path: str | Path = DEFINITIONS) -> dict:
+    """Each measure's definition periods (``data/measure_definitions.yaml``)."""
+    import yaml
+
+    try:
+        return yaml.safe_load(Path(path).read_text("utf-8"))["measures"]
+    except FileNotFoundError:
+        raise ChangeError(f"{path}: the register of measure definitions is missing; restore it from the repository") from None
+
+
+def definition(measure: str, release: str | None, defs: dict | None = None) -> dict | None:
+    """The definition period of ``measure`` (e.g. ``below_uso``) that covers ``release`` ('YYYY-MM'), or None.
+
+    >>> definition("below_uso", "2019-09")["from"], definition("below_uso", "2024-01")["from"]
+    ('2018-09', '2020-09')
+    """
+    periods = (defs or definitions()).get(measure) or []
+    hit = None
+    for period in sorted(periods, key=lambda p: p["from"]):
+        if release is not None and period["from"] <= release:
+            hit = period
+    return hit
+
+
+def comparable(measure: str, old_release: str | None, new_release: str | None, defs: dict | None = None) -> str | None:
+    """None when ``measure`` means the same in both releases; else why it cannot be compared.
+
+    >>> comparable("unable_30", "2018-09", "2024-01") is None
+    True
+    >>> comparable("below_uso", "2019-09", "2020-09").split(":")[0]
+    'definition changed between 2019-09 and 2020-09'
+    """
+    a, b = definition(measure, old_release, defs), definition(measure, new_release, defs)
+    if a is None or b is None:
+        missing = old_release if a is None else new_release
+        return f"no definition recorded for {missing}"
+    if a["from"] != b["from"]:
+        return f"definition changed between {old_release} and {new_release}: was '{a['definition']}', now '{b['definition']}'"
+    return None
+
+
+def match_names(old: OfcomTable, new: OfcomTable) -> tuple[OfcomTable, OfcomTable]:
+    """Give a release with names but no codes the codes of the other release, matching every name.
+
+    Two name-only releases are keyed on their normalised names. Any name without a partner stops
+    the comparison with the names listed.
+    """
+    from ..join.audit import normalise_name
+
+    if not (old.meta.get("name_only") or new.meta.get("name_only")):
+        return old, new
+    if old.meta.get("name_only") and new.meta.get("name_only"):
+        return (OfcomTable(old.data.assign(code=old.data["name"].map(normalise_name)), old.meta),
+                OfcomTable(new.data.assign(code=new.data["name"].map(normalise_name)), new.meta))
+    named, coded = (old, new) if old.meta.get("name_only") else (new, old)
+    lookup = dict(zip(coded.data["name"].map(normalise_name), coded.data["code"]))
+    codes = named.data["name"].map(normalise_name).map(lookup)
+    if codes.isna().any():
+        bad = sorted(named.data.loc[codes.isna(), "name"].astype(str))
+        raise ChangeError(f"{old.meta['file']} -> {new.meta['file']}: {len(bad)} constituency name(s) of "
+                          f"{named.meta['file']} match no name in {coded.meta['file']} (e.g. {bad[:3]}); the releases "
+                          "use different constituencies, so they cannot be compared area by area")
+    resolved = OfcomTable(named.data.assign(code=codes.astype("string")), named.meta)
+    return (resolved, new) if old is named else (old, resolved)
 
 
 def check_compatible(old: OfcomTable, new: OfcomTable, codes: set[str]) -> None:
@@ -54,8 +133,26 @@ def check_compatible(old: OfcomTable, new: OfcomTable, codes: set[str]) -> None:
         )
 
 
-def compare(old: OfcomTable, new: OfcomTable, codes: set[str]) -> pd.DataFrame:
+def not_compared(old: OfcomTable, new: OfcomTable, defs: dict | None = None) -> dict[str, str]:
+    """Change column -> why it is not compared (a measure missing from a release, or a definition change)."""
+    out = {}
+    for col, measure in MEASURES:
+        key = measure.removesuffix("_n")
+        if measure not in old.data.columns or measure not in new.data.columns:
+            lacking = old.meta["file"] if measure not in old.data.columns else new.meta["file"]
+            out[col] = f"{lacking} has no {key} measure"
+            continue
+        why = comparable(key, old.meta.get("release_date"), new.meta.get("release_date"), defs)
+        if why and not (defs or definitions()).get(key, [{}])[0].get("caveat"):
+            out[col] = why
+    return out
+
+
+def compare(old: OfcomTable, new: OfcomTable, codes: set[str], defs: dict | None = None) -> pd.DataFrame:
     """One row per code in ``codes``: count changes from ``old`` to ``new`` (both are counts: extensive).
+
+    Measures whose definition differs between the releases are left out; ``frame.attrs['not_compared']``
+    says which and why, and ``change_flags`` carries the warnings every row shares (the premises base).
 
     >>> import pandas as pd
     >>> meta = dict(product="fixed_coverage", level="parl_const", variant="all", file="x")
@@ -66,28 +163,40 @@ def compare(old: OfcomTable, new: OfcomTable, codes: set[str]) -> pd.DataFrame:
     >>> compare(a, b, {"E1"})[["gigabit_gain_n", "below_uso_change_n", "premises_change_n"]].values.tolist()
     [[30, -3, 4]]
     """
+    old, new = match_names(old, new)
     check_compatible(old, new, codes)
+    skipped = not_compared(old, new, defs)
     keep = sorted(codes)
-    o = old.data.set_index("code").reindex(keep)
-    n = new.data.set_index("code").reindex(keep)
+    o = old.data.dropna(subset=["code"]).drop_duplicates("code").set_index("code").reindex(keep)
+    n = new.data.dropna(subset=["code"]).drop_duplicates("code").set_index("code").reindex(keep)
     out = pd.DataFrame({"code": keep})
     for col, measure in MEASURES:
-        if measure in o.columns and measure in n.columns:
+        if col not in skipped:
             out[col] = (n[measure].astype("Int64") - o[measure].astype("Int64")).to_numpy()
     out["change_from_release"] = old.meta.get("release_date") or old.meta.get("release")
+    out["change_flags"] = ("premises base rebuilt by Ofcom between releases: premises change is not new building; "
+                           + ("not compared: " + "; ".join(f"{c} ({why.split(':')[0]})" for c, why in skipped.items())
+                              if skipped else "every measure compared"))
+    out.attrs["not_compared"] = skipped
     return out
 
 
 def study_codes(cfg, table: OfcomTable) -> set[str]:
-    """The study area's codes for the level of ``table`` (local authorities or 2010 constituencies)."""
+    """The study area's codes for the level of ``table`` (local authorities, or the constituency set it uses)."""
     from ..load.geo import read_boundaries
+    from ..load.geography import constituency_set
     from ..load.tables import study_lads
 
     if table.level == "laua":
         return set(study_lads(cfg.inputs["lad_region_lookup"], cfg.regions)["lad_code"])
     if table.level == "parl_const":
-        code_f, name_f = cfg.boundary_fields["pcon"]
-        return set(read_boundaries(cfg.inputs["pcon_boundaries"], code_f, name_f)["code"])
+        codes = table.data["code"].dropna()
+        key, fields = ("pcon_boundaries", "pcon") if len(codes) and constituency_set(
+            codes, source=table.meta["file"]) == "PCON24" else ("pcon10_boundaries", "pcon10")
+        if key not in cfg.inputs:
+            raise ChangeError(f"{table.meta['file']}: comparing constituencies needs inputs.{key} (the boundaries of "
+                              "the seats this release uses)")
+        return set(read_boundaries(cfg.inputs[key], *cfg.boundary_fields[fields])["code"])
     raise ChangeError(f"{table.meta['file']}: change over time works on local-authority or constituency files, "
                       f"not level '{table.level}'")
 
@@ -155,12 +264,16 @@ def compare_files(cfg, old_path, new_path) -> tuple[pd.DataFrame, dict]:
         totals = {c: int(table[c].sum()) for c in table.columns if c.endswith("_change_n")}
         totals.update(areas=len(table), from_release=Path(old_path).name, to_release=Path(new_path).name)
         return table, totals
-    old, new = load_ofcom(old_path), load_ofcom(new_path)
-    codes = study_codes(cfg, new) & set(new.data["code"].dropna())
+    old, new = match_names(load_ofcom(old_path), load_ofcom(new_path))
+    ref = new if not new.meta.get("name_only") else old
+    if ref.meta.get("name_only"):
+        raise ChangeError(f"{old_path} -> {new_path}: both releases have names but no codes; compare one of them with "
+                          "a release that has codes")
+    codes = study_codes(cfg, ref) & set(new.data["code"].dropna())
     table = compare(old, new, codes)
-    names = new.data.drop_duplicates("code").set_index("code")["name"] if "name" in new.data else None
-    if names is not None:
-        table.insert(1, "name", table["code"].map(names))
+    names = ref.data.dropna(subset=["code"]).drop_duplicates("code").set_index("code")["name"]
+    table.insert(1, "name", table["code"].map(names))
     totals = {col: int(table[col].sum()) for col, _ in MEASURES if col in table}
-    totals.update(areas=len(table), from_release=old.meta.get("release_date"), to_release=new.meta.get("release_date"))
+    totals.update(areas=len(table), from_release=old.meta.get("release_date"), to_release=new.meta.get("release_date"),
+                  not_compared=table.attrs.get("not_compared", {}))
     return table, totals

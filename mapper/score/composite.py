@@ -32,10 +32,12 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def normalise_matrix(x: np.ndarray, method: str) -> np.ndarray:
+def normalise_matrix(x: np.ndarray, method: str, floor: float = 0.0) -> np.ndarray:
     """Put every column of an (areas x indicators) array without missing values on a common scale.
 
-    * ``minmax``: (x - min) / (max - min), 0 when all values are equal.
+    * ``minmax``: (x - min) / max(max - min, ``floor``): 0 for the lowest area, 1 for the highest
+      unless the whole range is narrower than ``floor`` (then the highest gets range / floor < 1,
+      so a spread of a few tenths of a percent is not blown up to the full scale); 0 when constant.
     * ``rank``: percentile rank in (0, 1], ties share the average rank.
     * ``zscore``: (x - mean) / standard deviation (population), 0 when constant.
 
@@ -44,12 +46,14 @@ def normalise_matrix(x: np.ndarray, method: str) -> np.ndarray:
 
     >>> normalise_matrix(np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]]), "minmax").tolist()
     [[0.0, 0.0], [0.5, 0.0], [1.0, 0.0]]
+    >>> normalise_matrix(np.array([[0.000], [0.001], [0.006]]), "minmax", floor=0.05).ravel().round(3).tolist()
+    [0.0, 0.02, 0.12]
     """
     x = np.asarray(x, dtype="float64")
     if method == "minmax":
         lo, hi = x.min(axis=0), x.max(axis=0)
-        span = np.where(hi > lo, hi - lo, 1.0)
-        return np.where(hi > lo, (x - lo) / span, 0.0)
+        span = np.maximum(hi - lo, floor)
+        return np.where(hi > lo, (x - lo) / np.where(span > 0, span, 1.0), 0.0)
     if method == "rank":
         return average_ranks(x) / x.shape[0]
     if method == "zscore":
@@ -58,7 +62,7 @@ def normalise_matrix(x: np.ndarray, method: str) -> np.ndarray:
     raise ConfigError(f"unknown normalisation {method!r}; choose one of {', '.join(NORMALISATIONS)}")
 
 
-def normalise(values: pd.Series, method: str) -> pd.Series:
+def normalise(values: pd.Series, method: str, floor: float = 0.0) -> pd.Series:
     """:func:`normalise_matrix` of one indicator share (a new Series; NaN stays NaN, the rest is normalised).
 
     >>> normalise(pd.Series([1.0, 2.0, 3.0]), "minmax").tolist()
@@ -68,17 +72,39 @@ def normalise(values: pd.Series, method: str) -> pd.Series:
     out = pd.Series(np.nan, index=x.index)
     have = x.notna().to_numpy()
     if have.any():
-        out[have] = normalise_matrix(x.to_numpy()[have][:, None], method)[:, 0]
+        out[have] = normalise_matrix(x.to_numpy()[have][:, None], method, floor)[:, 0]
     return out
 
 
-def composite(frame: pd.DataFrame, cfg: ScoreConfig) -> pd.Series:
-    """Weighted mean of normalised indicator shares, on a 0-100 scale (100 = most need)."""
+def _weights(cfg: ScoreConfig) -> np.ndarray:
     weights = np.array([c.weight for c in cfg.indicators], dtype=float)
-    weights = weights / weights.sum()
+    return weights / weights.sum()
+
+
+def count_shares(frame: pd.DataFrame, cfg: ScoreConfig) -> np.ndarray:
+    """(areas x indicators): each area's share of the frame's total count of each indicator's numerator.
+
+    "Where is the gap biggest": an area holding 4% of the frame's premises without gigabit scores
+    0.04 on that indicator, whatever its own size. For ``direction: reverse`` the count is the
+    denominator minus the numerator. Unit-free, so counts of premises and of neighbourhoods mix.
+    """
+    cols = []
+    for c in cfg.indicators:
+        num = frame[f"{c.name}_num"].astype("float64").to_numpy()
+        if c.direction == "reverse":
+            num = frame[f"{c.name}_den"].astype("float64").to_numpy() - num
+        total = num.sum()
+        cols.append(num / total if total > 0 else np.zeros(len(num)))
+    return np.column_stack(cols) if cols else np.zeros((len(frame), 0))
+
+
+def rate_composite(frame: pd.DataFrame, cfg: ScoreConfig) -> pd.Series:
+    """"Where is the gap deepest": weighted mean of normalised shares, 0-100 (100 = most need)."""
+    weights = _weights(cfg)
     parts = []
     for choice in cfg.indicators:
-        z = normalise(frame[f"{choice.name}_share"], cfg.normalisation)
+        z = normalise(frame[f"{choice.name}_share"], cfg.normalisation,
+                      cfg.range_floor if cfg.normalisation == "minmax" else 0.0)
         if choice.direction == "reverse":
             z = -z if cfg.normalisation == "zscore" else 1.0 - z
         parts.append(z.to_numpy())
@@ -90,6 +116,26 @@ def composite(frame: pd.DataFrame, cfg: ScoreConfig) -> pd.Series:
         lo, hi = raw.min(), raw.max()
         raw = (raw - lo) / (hi - lo) if hi > lo else raw * 0.0
     return raw * 100.0
+
+
+def count_composite(frame: pd.DataFrame, cfg: ScoreConfig) -> pd.Series:
+    """"Where is the gap biggest": weighted mean of the area's shares of the frame's totals, in percent."""
+    raw = count_shares(frame, cfg) @ _weights(cfg) if len(cfg.indicators) else np.zeros(len(frame))
+    return pd.Series(np.round(raw, 12) * 100.0, index=frame.index)
+
+
+def combined_score(rate: pd.Series, count: pd.Series) -> pd.Series:
+    """Both questions at once: the mean of the area's percentile ranks on the rate and count scores (0-100)."""
+    return ((rate.rank(method="average", pct=True) + count.rank(method="average", pct=True)) / 2.0 * 100.0).round(9)
+
+
+def composite(frame: pd.DataFrame, cfg: ScoreConfig) -> pd.Series:
+    """The headline score of ``cfg.ranking`` for one frame of areas (all must have every share)."""
+    if cfg.ranking == "rate":
+        return rate_composite(frame, cfg)
+    if cfg.ranking == "count":
+        return count_composite(frame, cfg)
+    return combined_score(rate_composite(frame, cfg), count_composite(frame, cfg))
 
 
 def assign_tiers(score: pd.Series, cfg: ScoreConfig) -> pd.Series:
@@ -105,10 +151,12 @@ def assign_tiers(score: pd.Series, cfg: ScoreConfig) -> pd.Series:
     else:
         k_eff = max(1, min(k, len(np.unique(values))))
         if k_eff == 1:
-            bins = np.zeros(len(values), dtype=int)
+            bins, n_classes = np.zeros(len(values), dtype=int), 1
         else:
-            bins = classify(values, class_bounds(values, k_eff, cfg.tiers.scheme))
-        bins = bins + (k - k_eff)  # keep tier 1 for the top class when k is reduced
+            bounds = class_bounds(values, k_eff, cfg.tiers.scheme)
+            bins, n_classes = classify(values, bounds), len(bounds)
+        # Ties can leave fewer classes than asked for: number them so the top class is always tier 1.
+        bins = bins + (k - n_classes)
     tiers.loc[valid.index] = k - np.asarray(bins, dtype=int)
     return tiers
 
@@ -117,20 +165,39 @@ FRAME_LABELS = {"study_area": "the study area", "region": "its region", "group":
                 "all": "every area loaded"}
 
 
+
+
+def _rank_and_tier(score: pd.Series, groups: pd.Series, cfg: ScoreConfig) -> tuple[pd.Series, pd.Series]:
+    rank = score.groupby(groups).rank(ascending=False, method="min").astype("Int64")
+    tiers = pd.Series(0, index=score.index, dtype="int64")
+    for g in sorted(groups.unique()):
+        idx = (groups == g) & score.notna()
+        if idx.any():
+            tiers.loc[idx] = assign_tiers(score.loc[idx], cfg)
+    return rank, tiers
+
+
 def score_areas(frame: pd.DataFrame, cfg: ScoreConfig, *, class_col: str | None, frame_col: str | None = None,
                 source_label: str = "input", registry: dict[str, Indicator] | None = None) -> pd.DataFrame:
-    """Indicators, score, rank and tier, overall and within ``class_col``.
+    """Indicators, scores, ranks and tiers, overall and within ``class_col``.
 
-    Returns a new frame with ``score`` (0-100), ``rank`` (1 = highest need),
-    ``tier`` (1 = highest priority, 0 = insufficient data), ``tier_label``,
-    ``frame_group`` and, when ``class_col`` is given, ``rank_in_class`` and
-    ``tier_in_class``. Areas with fewer than ``cfg.min_premises`` premises, or
-    a missing share, are "Insufficient data": no score, rank or tier.
+    Two questions, both always answered, each with a score, rank (1 = highest need) and tier
+    (1 = highest priority, 0 = insufficient data):
 
-    The reference frame: normalisation, ranks and tiers are computed separately
-    within each value of ``frame_col`` (e.g. region), or across every row when
-    it is None. An area's score therefore says how it compares with the other
-    areas of its frame, never with areas outside it.
+    * ``score_rate`` / ``rank_rate`` / ``tier_rate``: where the gap is deepest (shares);
+    * ``score_count`` / ``rank_count`` / ``tier_count``: where the gap is biggest (the area's
+      share of the frame's total count of each indicator).
+
+    ``score`` / ``rank`` / ``tier`` / ``tier_label`` are the headline ranking chosen by
+    ``cfg.ranking`` (rate, count, or combined: the mean of the two percentile ranks), and
+    ``rank_in_class`` / ``tier_in_class`` rank it within ``class_col`` (whose values are copied to
+    ``rank_class``, so a table says which class an area was ranked in). Areas with fewer than
+    ``cfg.min_premises`` premises, or a missing share, are "Insufficient data": no score, rank or tier.
+
+    The reference frame: normalisation, ranks and tiers are computed separately within each
+    value of ``frame_col`` (e.g. region), or across every row when it is None. An area's
+    score therefore says how it compares with the other areas of its frame, never with
+    areas outside it.
     """
     names = [c.name for c in cfg.indicators]
     out = compute_indicators(frame, names, source_label=source_label, registry=registry)
@@ -140,19 +207,24 @@ def score_areas(frame: pd.DataFrame, cfg: ScoreConfig, *, class_col: str | None,
     groups = (out[frame_col].astype("string").fillna("(none)") if frame_col is not None
               else pd.Series("all", index=out.index, dtype="string"))
     out["frame_group"] = groups
-    score = pd.Series(np.nan, index=out.index)
-    tiers = pd.Series(0, index=out.index, dtype="int64")
+    scores = {key: pd.Series(np.nan, index=out.index) for key in ("rate", "count", "combined")}
     for g in sorted(groups.unique()):
         idx = sufficient & (groups == g)
         if idx.any():
-            score.loc[idx] = composite(out.loc[idx], cfg)
-            tiers.loc[idx] = assign_tiers(score.loc[idx], cfg)
+            part = out.loc[idx]
+            scores["rate"].loc[idx] = rate_composite(part, cfg)
+            scores["count"].loc[idx] = count_composite(part, cfg)
+            scores["combined"].loc[idx] = combined_score(scores["rate"].loc[idx], scores["count"].loc[idx])
+    for key in ("rate", "count"):
+        out[f"score_{key}"] = scores[key]
+        out[f"rank_{key}"], out[f"tier_{key}"] = _rank_and_tier(scores[key], groups, cfg)
+    score = scores[cfg.ranking]
     out["score"] = score
-    out["rank"] = score.groupby(groups).rank(ascending=False, method="min").astype("Int64")
-    out["tier"] = tiers
+    out["rank"], out["tier"] = _rank_and_tier(score, groups, cfg)
     out["tier_label"] = out["tier"].map(lambda t: f"Tier {t}" if t > 0 else INSUFFICIENT)
     out["ranked_in_frame"] = groups.map(score.groupby(groups).count()).astype("int64")
     if class_col is not None:
+        out["rank_class"] = out[class_col]
         keys = [groups, out[class_col]]
         out["rank_in_class"] = score.groupby(keys).rank(ascending=False, method="min").astype("Int64")
         tiers = pd.Series(0, index=out.index, dtype="int64")
@@ -160,5 +232,3 @@ def score_areas(frame: pd.DataFrame, cfg: ScoreConfig, *, class_col: str | None,
             tiers.loc[idx] = assign_tiers(score.loc[idx], cfg)
         out["tier_in_class"] = tiers
     return out
-
-

@@ -27,13 +27,22 @@ no                     yes              Digital-inclusion bid
 no                     no               Neither
 =====================  ==========================
 
-Route flags add the specific programme to the reason text when the area is in
-the top ``route_threshold`` percent of its frame (default: top fifth):
-mobile not-spots -> rural mobile route (e.g. the Shared Rural Network); a large
-non-residential gigabit gap -> business-premises support (gigabit vouchers,
-business connectivity); full fibre widely available (no-full-fibre share below
-the frame median) but low take-up -> digital-inclusion support (skills,
-affordability, awareness).
+Absolute floors (``diagnosis.floors``): a relative test alone gives absurd advice (an
+urban district "top fifth for mobile not-spots" with 25 premises lacking indoor 4G).
+So a sub-index counts as high, and a route flag is raised, only when the area also
+has at least ``count`` premises (or neighbourhoods) in the gap **and** at least
+``share`` of its premises in it. An area that passes the relative test but not the
+floor is told so in its reason ("relatively high for the study area, but only 25
+premises").
+
+Route flags (each: top ``route_threshold`` percent of the frame AND its floor):
+mobile not-spots (premises with no indoor 4G) in a rural area -> rural mobile route
+(e.g. the Shared Rural Network, which targets rural not-spots); business premises
+without gigabit -> business-premises support (vouchers, business connectivity); full
+fibre widely available (no-full-fibre share below the frame median) but not taken up
+-> adoption support. Ofcom publishes take-up of full fibre only, so premises "not
+taking it up" may take gigabit cable or a copper service: this is adoption of the
+full fibre already built, not a count of people offline.
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import DiagnosisConfig, IndicatorChoice
-from ..formatting import percent
+from ..formatting import count, percent
 from .composite import INSUFFICIENT
 from .indicators import INDICATORS, available_indicators, compute_indicators
 
@@ -54,11 +63,14 @@ DEFAULT_INFRASTRUCTURE = (
     IndicatorChoice("unable_30", 1.0), IndicatorChoice("nonres_no_gigabit", 0.5),
 )
 DEFAULT_INCLUSION = (
-    IndicatorChoice("deprived_population", 1.0), IndicatorChoice("education_deprived", 1.0),
-    IndicatorChoice("older_population", 0.5), IndicatorChoice("ff_low_takeup", 1.0),
+    IndicatorChoice("deprived_lsoas", 1.0), IndicatorChoice("education_deprived_lsoas", 1.0),
+    IndicatorChoice("older_population", 0.5),
 )
 
-MOBILE_ROUTE = ("no_outdoor_4g_land", "no_indoor_4g")
+#: The indicator each floor is checked on (count of its numerator and its share), per part.
+FLOOR_INDICATORS = {"infrastructure": ("no_gigabit",), "inclusion": ("deprived_lsoas", "deprived_population"),
+                    "mobile": ("no_indoor_4g",), "business": ("nonres_no_gigabit",), "takeup": ("ff_low_takeup",)}
+MOBILE_ROUTE = ("no_indoor_4g",)
 BUSINESS_ROUTE = "nonres_no_gigabit"
 TAKEUP_ROUTE = "ff_low_takeup"
 
@@ -90,16 +102,55 @@ def sub_index(frame: pd.DataFrame, choices, groups: pd.Series) -> tuple[pd.Serie
     return pd.Series(np.where(total > 0, vals, np.nan), index=frame.index), pct, [c.name for c in used]
 
 
-def _share_text(shares: dict[str, pd.Series], i, name: str) -> str:
-    share = shares[name][i]
-    label = INDICATORS[name].label[0].lower() + INDICATORS[name].label[1:]
-    return f"{label} {percent(share)}" if pd.notna(share) else f"{label} (no data)"
+def _lower(text: str) -> str:
+    return text[0].lower() + text[1:]
 
 
-def diagnose(frame: pd.DataFrame, dcfg: DiagnosisConfig) -> pd.DataFrame:
+def _figure(data: pd.DataFrame, i, name: str) -> str:
+    """'premises without gigabit-capable broadband: 30,433 (40.1%)'."""
+    share, num = data.at[i, f"{name}_share"], data.at[i, f"{name}_num"]
+    label = _lower(INDICATORS[name].label)
+    if pd.isna(share):
+        return f"{label}: no data"
+    return f"{label}: {count(num)} ({percent(share)})"
+
+
+def floor_check(data: pd.DataFrame, part: str, floors: dict) -> tuple[np.ndarray, str | None]:
+    """(areas meeting the absolute floor of ``part``, the indicator it was checked on or None if none is present)."""
+    name = next((n for n in FLOOR_INDICATORS[part] if f"{n}_share" in data.columns), None)
+    if name is None:
+        return np.ones(len(data), dtype=bool), None
+    min_count, min_share = floors.get(part, (0.0, 0.0))
+    num = data[f"{name}_num"].astype("float64").to_numpy()
+    share = data[f"{name}_share"].astype("float64").to_numpy()
+    return (num >= min_count) & (share >= min_share), name
+
+
+def _floor_text(data: pd.DataFrame, i, name: str, part: str, floors: dict, *, unit: str) -> str:
+    """'but only 25 premises with no indoor 4G (0.04%): fewer than 250 and under 1%'."""
+    min_count, min_share = floors[part]
+    num, share = data.at[i, f"{name}_num"], data.at[i, f"{name}_share"]
+    short = ([f"fewer than {count(min_count)}"] if num < min_count else []) + \
+        ([f"under {percent(min_share, 0 if min_share * 100 >= 1 else 1)}"] if share < min_share else [])
+    return f"but only {count(num)} {unit} ({percent(share, 2 if share < 0.001 else 1)}): {' and '.join(short)}"
+
+
+def _is_rural(frame: pd.DataFrame) -> np.ndarray:
+    """Areas classed rural: the RUC 2021 urban/rural flag, or a mySociety cluster naming rural."""
+    for col in ("urban_rural", "cluster"):
+        if col in frame.columns:
+            text = frame[col].astype("string").str.casefold().fillna("")
+            return text.str.contains("rural").to_numpy(dtype=bool)
+    return np.ones(len(frame), dtype=bool)
+
+
+def diagnose(frame: pd.DataFrame, dcfg: DiagnosisConfig, *, area_noun: str = "areas") -> pd.DataFrame:
     """A copy of ``frame`` with ``infra_need``, ``inclusion_need``, ``diagnosis``, ``routes`` and ``diagnosis_reason``.
 
-    ``frame`` must carry ``frame_group`` (from :func:`mapper.score.score_areas`).
+    ``frame`` must carry ``frame_group`` (from :func:`mapper.score.score_areas`). A part is high only
+    when its sub-index reaches ``dcfg.threshold`` and the area meets the part's absolute floor; a flag
+    needs the route percentile and its floor (mobile also a rural area). ``area_noun`` words the reasons
+    ("ranks above 96% of local authorities").
     """
     out = frame.copy()
     groups = out["frame_group"] if "frame_group" in out else pd.Series("all", index=out.index)
@@ -108,50 +159,76 @@ def diagnose(frame: pd.DataFrame, dcfg: DiagnosisConfig) -> pd.DataFrame:
     incl, incl_pct, incl_used = sub_index(out, incl_choices, groups)
     out["infra_need"] = infra.round(1)
     out["inclusion_need"] = incl.round(1)
+    wanted = {*infra_used, *incl_used, *MOBILE_ROUTE, BUSINESS_ROUTE, TAKEUP_ROUTE, "no_full_fibre",
+              *(n for names in FLOOR_INDICATORS.values() for n in names)}
+    have = [n for n in available_indicators(out) if n in wanted]
+    data = compute_indicators(out, have)
+    floors = dcfg.floors
     t = dcfg.threshold
-    hi_infra, hi_incl = infra >= t, incl >= t
+    infra_floor, infra_name = floor_check(data, "infrastructure", floors)
+    incl_floor, incl_name = floor_check(data, "inclusion", floors)
+    rel_infra, rel_incl = (infra >= t).to_numpy(), (incl >= t).to_numpy()
+    hi_infra, hi_incl = rel_infra & infra_floor, rel_incl & incl_floor
     label = np.select([hi_infra & hi_incl, hi_infra, hi_incl], list(LABELS[:3]), default=LABELS[3])
     label = np.where(infra.isna() & incl.isna(), INSUFFICIENT, label)
     out["diagnosis"] = pd.array(label, dtype="string")
 
-    wanted = {*infra_used, *incl_used, *MOBILE_ROUTE, BUSINESS_ROUTE, TAKEUP_ROUTE, "no_full_fibre"}
-    have = [n for n in available_indicators(out) if n in wanted]
-    data = compute_indicators(out, have)
-    shares = {n: data[f"{n}_share"] for n in have}
-    route_pct = {n: _pct_rank(shares[n], groups)
-                 for n in (*MOBILE_ROUTE, BUSINESS_ROUTE, TAKEUP_ROUTE, "no_full_fibre") if n in shares}
+    route_pct = {n: _pct_rank(data[f"{n}_share"], groups)
+                 for n in (*MOBILE_ROUTE, BUSINESS_ROUTE, TAKEUP_ROUTE, "no_full_fibre") if f"{n}_share" in data}
+
+    def relative(name: str, op=np.greater_equal, cut=dcfg.route_threshold) -> np.ndarray:
+        return op(route_pct[name].to_numpy(), cut) if name in route_pct else np.zeros(len(out), dtype=bool)
+
+    rural = _is_rural(out)
+    mobile_rel = relative(MOBILE_ROUTE[0])
+    business_rel = relative(BUSINESS_ROUTE)
+    takeup_rel = relative(TAKEUP_ROUTE) & relative("no_full_fibre", np.less, 50.0)  # widespread full fibre
+    mobile_floor, _ = floor_check(data, "mobile", floors)
+    business_floor, _ = floor_check(data, "business", floors)
+    takeup_floor, _ = floor_check(data, "takeup", floors)
+
     # Everything per area is computed column-wise first; the loop below only writes the sentences.
     def top(pct: pd.DataFrame) -> list:
         has = pct.notna().any(axis=1)
         return pct.fillna(-1.0).idxmax(axis=1).where(has).tolist() if len(pct.columns) else [None] * len(out)
 
-    def flag(name: str, op=np.greater_equal, cut=dcfg.route_threshold) -> np.ndarray:
-        return op(route_pct[name].to_numpy(), cut) if name in route_pct else np.zeros(len(out), dtype=bool)
-
-    mobile = [flag(n) for n in MOBILE_ROUTE]
-    business = flag(BUSINESS_ROUTE)
-    takeup = flag(TAKEUP_ROUTE) & flag("no_full_fibre", np.less, 50.0)  # low take-up where full fibre is widespread
-    parts = (("infrastructure", infra.tolist(), top(infra_pct)), ("inclusion", incl.tolist(), top(incl_pct)))
+    parts = (("Infrastructure", infra.tolist(), top(infra_pct), rel_infra, infra_floor, infra_name, "infrastructure"),
+             ("Inclusion", incl.tolist(), top(incl_pct), rel_incl, incl_floor, incl_name, "inclusion"))
+    flags = ((MOBILE_ROUTE[0], mobile_rel, mobile_floor, "mobile", "rural mobile (e.g. Shared Rural Network)",
+              "premises with no indoor 4G"),
+             (BUSINESS_ROUTE, business_rel, business_floor, "business",
+              "business premises (gigabit vouchers, business connectivity)", "business premises"),
+             (TAKEUP_ROUTE, takeup_rel, takeup_floor, "takeup",
+              "adoption support where full fibre is built (take-up of full fibre)", "premises"))
     routes, reasons = [], []
     for k, i in enumerate(out.index):
         r, why = [], []
-        for part, values, drivers in parts:
+        for part, values, drivers, rel, floor_ok, floor_name, key in parts:
             value = values[k]
             if pd.isna(value):
-                why.append(f"{part} need: no data")
+                why.append(f"{part}: no data")
                 continue
-            driver = f" (strongest: {_share_text(shares, i, drivers[k])})" if isinstance(drivers[k], str) else ""
-            why.append(f"{part} need {value:.0f} {'>=' if value >= t else '<'} {t:g}{driver}")
-        mob = [n for n, hit in zip(MOBILE_ROUTE, mobile) if hit[k]]
-        if mob:
-            r.append("rural mobile (e.g. Shared Rural Network)")
-            why.append(f"mobile not-spots: {_share_text(shares, i, mob[0])}")
-        if business[k]:
-            r.append("business premises (gigabit vouchers, business connectivity)")
-            why.append(f"business gap: {_share_text(shares, i, BUSINESS_ROUTE)}")
-        if takeup[k]:
-            r.append("digital inclusion where full fibre is available (skills, affordability, awareness)")
-            why.append(f"low take-up: {_share_text(shares, i, TAKEUP_ROUTE)}")
+            driver = f"; strongest: {_figure(data, i, drivers[k])}" if isinstance(drivers[k], str) else ""
+            where = f"ranks above {value:.0f}% of {area_noun} on average"
+            if rel[k] and floor_ok[k]:
+                why.append(f"{part} need is high ({where}){driver}")
+            elif rel[k]:
+                unit = "premises" if key == "infrastructure" else INDICATORS[floor_name].unit
+                why.append(f"{part} need is relatively high ({where}), "
+                           + _floor_text(data, i, floor_name, key, floors, unit=_lower(unit)) + driver)
+            else:
+                why.append(f"{part} need is not high ({where}; high means {t:g}% or more){driver}")
+        for name, rel, floor_ok, key, route, unit in flags:
+            if not rel[k]:
+                continue
+            if key == "mobile" and not rural[k]:
+                why.append("no mobile route: mobile not-spots are relatively common here, but the area is urban and the "
+                           "Shared Rural Network targets rural not-spots")
+            elif floor_ok[k]:
+                r.append(route)
+                why.append(f"route: {route}: {_figure(data, i, name)}")
+            else:
+                why.append(f"no {key} route: relatively high, " + _floor_text(data, i, name, key, floors, unit=unit))
         routes.append("; ".join(r))
         reasons.append("; ".join(why))
     out["routes"] = pd.array(routes, dtype="string")

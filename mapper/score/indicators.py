@@ -10,11 +10,12 @@ return a new one; they never change their input.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import ConfigError
+
+if TYPE_CHECKING:  # pandas is imported where frames are made, not here: the registry stays light
+    import pandas as pd
 
 @dataclass(frozen=True)
 class Indicator:
@@ -30,6 +31,9 @@ class Indicator:
     numerator: Callable[[pd.DataFrame], pd.Series]
     source: str
     derived: bool = False  # numerator is an estimate from published percentages, not a published count
+    #: For estimates: the step of the published percentage behind them, in percentage points (0.01 for
+    #: two decimals, 1 for whole percent); the numerator is then uncertain by +/- denominator x step / 200.
+    pct_step: float = 0.0
 
 
 def _col(name: str) -> Callable[[pd.DataFrame], pd.Series]:
@@ -46,6 +50,7 @@ OFCOM_MOBILE = "Ofcom Connected Nations mobile coverage by local authority"
 OFCOM_TAKEUP = "Ofcom Connected Nations full-fibre take-up and fixed coverage"
 BDUK = "BDUK premises in plans (Project Gigabit), fetched with make fetch"
 IMD = "English Indices of Deprivation 2019 (MHCLG), brought to LSOA 2021"
+IMD2025 = "English Indices of Deprivation 2025 (MHCLG), LSOA 2021"
 
 INDICATORS: dict[str, Indicator] = {
     i.name: i
@@ -79,16 +84,34 @@ INDICATORS: dict[str, Indicator] = {
                   "premises with no gigabit, no commercial plan and no Project Gigabit contract",
                   "BDUK premises with current_gigabit false, future_gigabit false and bduk_gis false / BDUK premises",
                   "bduk_premises_n", "premises", ("bduk_premises_n", "bduk_residual_n"), _col("bduk_residual_n"), BDUK),
-        Indicator("deprived_population", "People in the 20% most deprived LSOAs (IMD 2019)",
-                  "people in IMD deciles 1-2", "population of LSOAs in IMD deciles 1-2 / population (mid-2015)",
+        Indicator("deprived_lsoas", "Neighbourhoods in the 20% most deprived in England (IoD 2025)",
+                  "neighbourhoods (LSOAs) in IMD 2025 deciles 1-2",
+                  "LSOAs (2021) in IMD 2025 deciles 1-2 / LSOAs (2021) in the area. IoD 2025 publishes no population "
+                  "in the files shipped, so neighbourhoods are counted (each LSOA holds 1,000-3,000 residents)",
+                  "imd2025_lsoas", "neighbourhoods (LSOAs)", ("imd2025_lsoas", "deprived_lsoas_n"), _col("deprived_lsoas_n"),
+                  IMD2025),
+        Indicator("education_deprived_lsoas", "Neighbourhoods in the 20% most education-deprived in England (IoD 2025)",
+                  "neighbourhoods (LSOAs) in Education, Skills and Training deciles 1-2 (IoD 2025)",
+                  "LSOAs (2021) in Education, Skills and Training deciles 1-2 (IoD 2025) / LSOAs (2021) in the area",
+                  "imd2025_lsoas", "neighbourhoods (LSOAs)", ("imd2025_lsoas", "education_deprived_lsoas_n"),
+                  _col("education_deprived_lsoas_n"), IMD2025),
+        Indicator("barriers_deprived_lsoas",
+                  "Neighbourhoods in the 20% most deprived for barriers to housing and services (IoD 2025)",
+                  "neighbourhoods (LSOAs) in Barriers to Housing and Services deciles 1-2 (IoD 2025)",
+                  "LSOAs (2021) in Barriers to Housing and Services deciles 1-2 (IoD 2025; the domain includes road "
+                  "distance to services) / LSOAs (2021) in the area",
+                  "imd2025_lsoas", "neighbourhoods (LSOAs)", ("imd2025_lsoas", "barriers_deprived_lsoas_n"),
+                  _col("barriers_deprived_lsoas_n"), IMD2025),
+        Indicator("deprived_population", "People in the 20% most deprived LSOAs (IoD 2019, mid-2015 population)",
+                  "people in IMD 2019 deciles 1-2", "population of LSOAs in IMD 2019 deciles 1-2 / population (mid-2015)",
                   "population", "people", ("population", "deprived_population"), _col("deprived_population"), IMD),
-        Indicator("education_deprived", "People in the 20% most education-deprived LSOAs",
-                  "people in Education, Skills and Training deciles 1-2",
-                  "population of LSOAs in Education, Skills and Training deciles 1-2 / population",
+        Indicator("education_deprived", "People in the 20% most education-deprived LSOAs (IoD 2019, mid-2015 population)",
+                  "people in Education, Skills and Training deciles 1-2 (IoD 2019)",
+                  "population of LSOAs in Education, Skills and Training deciles 1-2 (IoD 2019) / population (mid-2015)",
                   "population", "people", ("population", "education_deprived_population"),
                   _col("education_deprived_population"), IMD),
-        Indicator("older_population", "People aged 60 and over", "people aged 60+",
-                  "Older population aged 60 and over / total population (mid-2015)",
+        Indicator("older_population", "People aged 60 and over (mid-2015)", "people aged 60+ (mid-2015)",
+                  "Older population aged 60 and over / total population (mid-2015, IoD 2019 File 6)",
                   "population", "people", ("population", "population_60_plus"), _col("population_60_plus"), IMD),
         Indicator("nonres_no_gigabit", "Non-residential premises without gigabit", "non-residential premises without gigabit",
                   "(non-residential premises - non-residential premises with gigabit) / non-residential premises, "
@@ -107,25 +130,26 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("no_indoor_4g", "Premises with no indoor 4G from any operator (estimate)",
                   "premises with no indoor 4G (est.)", "prem_count x 4G_prem_in_0 / 100, over prem_count",
                   "mobile_premises", "premises", ("mobile_premises", "no_indoor_4g_est"), _col("no_indoor_4g_est"),
-                  OFCOM_MOBILE, derived=True),
+                  OFCOM_MOBILE, derived=True, pct_step=0.01),
         Indicator("partial_indoor_4g", "Premises without indoor 4G from all four operators (estimate)",
                   "premises without indoor 4G from all operators (est.)", "prem_count x (100 - 4G_prem_in_4) / 100, over prem_count",
                   "mobile_premises", "premises", ("mobile_premises", "not_all_4g_indoor_est"), _col("not_all_4g_indoor_est"),
-                  OFCOM_MOBILE, derived=True),
+                  OFCOM_MOBILE, derived=True, pct_step=0.01),
         Indicator("no_outdoor_4g_land", "Landmass with no outdoor 4G from any operator (estimate)",
                   "landmass cells with no outdoor 4G (est.)", "pixel_count x 4G_geo_out_0 / 100, over pixel_count",
                   "mobile_land_cells", "landmass cells", ("mobile_land_cells", "no_outdoor_4g_land_est"),
-                  _col("no_outdoor_4g_land_est"), OFCOM_MOBILE, derived=True),
+                  _col("no_outdoor_4g_land_est"), OFCOM_MOBILE, derived=True, pct_step=0.01),
         Indicator("no_outdoor_5g", "Premises with no outdoor 5G (high confidence, estimate)",
                   "premises with no outdoor 5G (est.)", "prem_count x 5G_high_confidence_prem_out_0 / 100, over prem_count",
                   "mobile_premises", "premises", ("mobile_premises", "no_outdoor_5g_est"), _col("no_outdoor_5g_est"),
-                  OFCOM_MOBILE, derived=True),
-        Indicator("ff_low_takeup", "Premises with full fibre available but not taking it (estimate)",
-                  "full-fibre premises not taking it up (est.)",
+                  OFCOM_MOBILE, derived=True, pct_step=0.01),
+        Indicator("ff_low_takeup", "Premises with full fibre available that do not take a full-fibre service (estimate)",
+                  "full-fibre premises not taking a full-fibre service (est.; they may use cable or copper)",
                   "Number of premises with Full Fibre availability x (1 - take-up % of full-fibre coverage / 100), "
-                  "over premises with full fibre",
+                  "over premises with full fibre. Ofcom publishes take-up of full fibre only: these premises may "
+                  "take gigabit cable or a copper service, so this is adoption of full fibre, not being offline",
                   "full_fibre_n", "premises with full fibre", ("full_fibre_n", "ff_not_taken_up_est"),
-                  _col("ff_not_taken_up_est"), OFCOM_TAKEUP, derived=True),
+                  _col("ff_not_taken_up_est"), OFCOM_TAKEUP, derived=True, pct_step=1.0),
     )
 }
 
@@ -159,6 +183,7 @@ def compute_indicators(frame: pd.DataFrame, names: list[str] | tuple[str, ...], 
     ``registry`` defaults to :data:`INDICATORS`; ``make bench`` passes an
     extended mapping to score measures that are not part of the product.
 
+    >>> import pandas as pd
     >>> df = pd.DataFrame({"premises": [100, 50], "gigabit_n": [80, 50]})
     >>> compute_indicators(df, ["no_gigabit"])["no_gigabit_share"].tolist()
     [0.2, 0.0]
@@ -184,12 +209,14 @@ def compute_indicators(frame: pd.DataFrame, names: list[str] | tuple[str, ...], 
     return out
 
 
-def totals(frame: pd.DataFrame, count_cols: list[str], *, by: str | None, label: str = "Midlands") -> pd.DataFrame:
+def totals(frame: pd.DataFrame, count_cols: list[str], *, by: str | None, label: str = "All areas") -> pd.DataFrame:
     """Sum counts per group (and overall), then recompute every share from the sums.
 
     Returns one row per group plus a final ``label`` row for the whole frame.
     Shares are never averaged: ``<ind>_share = sum(<ind>_num) / sum(<ind>_den)``.
     """
+    import pandas as pd
+
     pieces = []
     if by is not None:
         grouped = frame.groupby(by, sort=True)[count_cols].sum(min_count=1).reset_index().rename(columns={by: "area"})

@@ -120,5 +120,69 @@ def test_overlapping_pages_are_an_error(httpserver, fetcher, real_features):
                                     "properties": {"exceededTransferLimit": True}}))
 
     httpserver.expect_request(LAYER + "/query").respond_with_handler(handle)
-    with pytest.raises(FetchError, match="missing or repeated; pages overlap"):
+    with pytest.raises(FetchError, match="is repeated; pages overlap"):
         query_layer(fetcher, httpserver.url_for(LAYER), order_by="LSOA21CD")
+
+
+def _feature(real, **change):
+    feat = {k: v for k, v in real.items() if k not in change}
+    feat.update({k: v for k, v in change.items() if v is not ...})
+    return feat
+
+
+MALFORMED = [
+    ("features not a list", lambda f: {"type": "FeatureCollection", "features": {"0": f[0]}},
+     "page 1 (offset 0): 'features' is dict, not a list"),
+    ("no features key", lambda f: {"type": "FeatureCollection"}, "page 1 (offset 0): the answer has no 'features' list"),
+    ("feature not an object", lambda f: {"features": [f[0], "E01000001"]}, "page 1 (offset 0): feature 2 is str, not an object"),
+    ("feature without properties", lambda f: {"features": [f[0], _feature(f[1], properties=...)]},
+     "page 1 (offset 0): feature 2 has no 'properties' object"),
+    ("properties not an object", lambda f: {"features": [_feature(f[0], properties=[1, 2])]},
+     "page 1 (offset 0): feature 1 has no 'properties' object"),
+    ("feature without geometry", lambda f: {"features": [f[0], f[1], _feature(f[2], geometry=...)]},
+     "page 1 (offset 0): feature 3 (LSOA21CD={code2!r}) has no geometry"),
+    ("null geometry", lambda f: {"features": [_feature(f[0], geometry=None)]},
+     "page 1 (offset 0): feature 1 (LSOA21CD={code0!r}) has no geometry"),
+    ("feature without the key", lambda f: {"features": [_feature(f[0], properties={"LSOA21NM": "x"})]},
+     "page 1 (offset 0): feature 1 has no 'LSOA21CD' value"),
+]
+
+
+@pytest.mark.parametrize("label, page, problem", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_malformed_page_is_one_line_naming_the_url(httpserver, fetcher, real_features, label, page, problem):
+    feats = sorted(real_features[:3], key=lambda f: f["properties"]["LSOA21CD"])
+    httpserver.expect_ordered_request(LAYER + "/query").respond_with_json({"count": 3})
+    httpserver.expect_ordered_request(LAYER + "/query").respond_with_json(page(feats))
+    url = httpserver.url_for(LAYER + "/query")
+    with pytest.raises(FetchError) as exc:
+        query_layer(fetcher, httpserver.url_for(LAYER), order_by="LSOA21CD", return_geometry=True)
+    codes = {f"code{i}": f["properties"]["LSOA21CD"] for i, f in enumerate(feats)}
+    assert str(exc.value) == (f"{url}: {problem.format(**codes)}; the server sent malformed GeoJSON, so nothing was "
+                              "cached: run fetch again, or check the layer URL (fetch.sources.*.url or fetch.mirror in "
+                              "config.yaml)")
+
+
+def test_lookup_layer_without_geometry_is_accepted(httpserver, fetcher, real_features):
+    rows = [{"type": "Feature", "geometry": None, "properties": f["properties"]} for f in real_features[:3]]
+    httpserver.expect_ordered_request(LAYER + "/query").respond_with_json({"count": 3})
+    httpserver.expect_ordered_request(LAYER + "/query").respond_with_json({"features": rows})
+    coll = query_layer(fetcher, httpserver.url_for(LAYER), order_by="LSOA21CD", return_geometry=False)
+    assert len(coll["features"]) == 3
+
+
+@pytest.mark.parametrize("body, problem", [
+    (b"<html><body>Service Unavailable</body></html>", "expected JSON but got an HTML page"),
+    (b'{"features": [', "expected JSON but got a JSON document"),
+    (b"", "expected JSON but got an empty body"),
+    (b'"just a string"', "page 1 (offset 0): expected a JSON object, got str"),
+    (b'{"error": "Token Required"}', "page 1 (offset 0): the server answered with error ?: Token Required"),
+    (b'{"error": {"code": 498, "message": "Invalid token", "details": "expired"}}',
+     "page 1 (offset 0): the server answered with error 498: Invalid token (expired)"),
+], ids=["html", "truncated json", "empty", "json string", "error string", "details string"])
+def test_page_that_is_not_usable_json_is_one_line(httpserver, fetcher, body, problem):
+    httpserver.expect_ordered_request(LAYER + "/query").respond_with_json({"count": 3})
+    httpserver.expect_ordered_request(LAYER + "/query").respond_with_data(body, content_type="application/json")
+    with pytest.raises(FetchError) as exc:
+        query_layer(fetcher, httpserver.url_for(LAYER), order_by="LSOA21CD")
+    text = str(exc.value)
+    assert text.startswith(httpserver.url_for(LAYER + "/query") + ": ") and problem in text and "\n" not in text

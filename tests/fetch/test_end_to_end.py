@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from mapper.config import override
+
 import pandas as pd
 import pytest
 from werkzeug import Response
@@ -61,7 +63,7 @@ def built(cfg, tmp_path_factory, make_httpserver):
     fetch = {"cache_dir": str(tmp_path / "cache"), "mirror": httpserver.url_for("/").rstrip("/"), "sources": {
         "lad_region": off, "lsoa_boundaries": off, "lsoa_ruc": off, "bduk_west_midlands": off, "ofcom_pcon": off,
         "ofcom_laua": off, "ofcom_postcode": off, "oa_lsoa_lookup": {"where": "1=1"}}}
-    c = replace(cfg, sections={**cfg.sections, "fetch": fetch}, outputs_dir=tmp_path / "outputs")
+    c = replace(override(cfg, fetch=fetch), outputs_dir=tmp_path / "outputs")
     fetch_all(c, sleep=Sleeps(), log=lambda line: None)
     frames = build_frames(c)
     files = render_outputs(c, frames)
@@ -90,7 +92,7 @@ def test_lsoa_map_and_table_reconcile_with_the_served_files(built):
     # full fibre is not in the 2026 OA files: not invented, and the audit says so
     assert "no_full_fibre_share" not in table.columns
     assert any("no full-fibre columns" in n for n in frames.audit.notes)
-    assert any("no_full_fibre not published in the output-area files" in n for n in frames.audit.notes)
+    assert all("no_full_fibre" not in c for c in table.columns)
 
 
 def test_bduk_funding_reaches_the_la_table_and_provenance(built):
@@ -104,7 +106,7 @@ def test_bduk_funding_reaches_the_la_table_and_provenance(built):
     meta = json.loads(files["midlands_lsoa_priority.meta.json"])
     assert any("fetched: ofcom_oa" in s["title"] for s in meta["sources"])
     assert any("BDUK" in line for line in frames.lsoa.attributions)
-    assert "LSOAs (from output areas) 2026-01" in files["methodology.md"].decode()
+    assert "- LSOAs (2021): Ofcom Connected Nations, January 2026" in files["methodology.md"].decode()
 
 
 def test_bduk_contracts_table_is_written(built):

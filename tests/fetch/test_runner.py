@@ -12,7 +12,7 @@ from werkzeug import Response
 from fetch_helpers import LA_FILE, ROOT, Sleeps, ofcom_style_zip
 from mapper.errors import ArchiveError, ConfigError, FetchError
 from mapper.fetch import fetch_all, fetched_files
-from mapper.fetch.settings import parse_fetch_settings
+from mapper.config import override
 from mapper.fetch.sources import MIDLANDS_POSTCODE_AREAS
 from mapper.join import Audit
 from mapper.load.ofcom import load_ofcom
@@ -72,7 +72,7 @@ def config(cfg, tmp_path, base_url, **extra):
         "lad_region": {"enabled": False}, "lsoa_boundaries": {"enabled": False}, "lsoa_ruc": {"enabled": False},
         "oa_lsoa_lookup": {"where": "1=1"}, "bduk_west_midlands": {"enabled": False},
     }, **extra}
-    return replace(cfg, sections={**cfg.sections, "fetch": fetch})
+    return override(cfg, fetch=fetch)
 
 
 def test_fetch_all_then_lsoa_totals_reconcile_with_the_served_file(cfg, tmp_path, mirror):
@@ -131,28 +131,64 @@ def test_truncated_release_zip_is_refused_and_evicted(cfg, tmp_path, httpserver)
 
 
 def test_bduk_without_url_or_mirror_is_skipped_with_the_reason(cfg, tmp_path):
-    c = replace(cfg, sections={"fetch": {"cache_dir": str(tmp_path / "c")}})
+    c = override(cfg, fetch={"cache_dir": str(tmp_path / "c")})
     manifest = fetch_all(c, only=("bduk_east_midlands",), log=lambda line: None)
     assert manifest["sources"]["bduk_east_midlands"]["status"] == "skipped"
     assert "fetch.sources.bduk_east_midlands.url" in manifest["sources"]["bduk_east_midlands"]["reason"]
 
 
-def test_settings_reject_unknown_keys_with_a_hint(tmp_path):
+def test_settings_reject_unknown_keys_with_a_hint(cfg):
     with pytest.raises(ConfigError, match="unknown key 'fetch.mirorr'; did you mean 'mirror'"):
-        parse_fetch_settings({"mirorr": "https://x"}, tmp_path)
+        override(cfg, fetch={"mirorr": "https://x"})
     with pytest.raises(ConfigError, match="unknown key 'fetch.sources.ofcom_oa_rez'; did you mean 'ofcom_oa_res'"):
-        parse_fetch_settings({"sources": {"ofcom_oa_rez": {}}}, tmp_path)
+        override(cfg, fetch={"sources": {"ofcom_oa_rez": {}}})
     with pytest.raises(ConfigError, match="unknown key 'fetch.sources.ofcom_oa.ulr'; did you mean 'url'"):
-        parse_fetch_settings({"sources": {"ofcom_oa": {"ulr": "https://x"}}}, tmp_path)
-    with pytest.raises(ConfigError, match="'fetch.retries' must be a whole number >= 0"):
-        parse_fetch_settings({"retries": -1}, tmp_path)
-    s = parse_fetch_settings({"mirror": "https://mirror.example/cn/", "sources": {"ofcom_oa": {"url": "https://o.example/a.zip", "timeout": 5}}}, tmp_path)
+        override(cfg, fetch={"sources": {"ofcom_oa": {"ulr": "https://x"}}})
+    with pytest.raises(ConfigError, match="'fetch.retries' is -1; it must be a whole number from 0 to 20"):
+        override(cfg, fetch={"retries": -1})
+    s = override(cfg, fetch={"mirror": "https://mirror.example/cn/",
+                             "sources": {"ofcom_oa": {"url": "https://o.example/a.zip", "timeout": 5}}}).fetch
     assert s.sources["ofcom_oa"].url == "https://o.example/a.zip" and s.sources["ofcom_oa"].timeout == 5
     assert s.sources["lsoa_ruc"].url == "https://mirror.example/cn/ons/LSOA21_RUC21_EW_LU/FeatureServer/0"
-    assert s.cache_dir == (tmp_path / "data/cache").resolve()
+    assert s.cache_dir == (cfg.root / "data/cache").resolve()
 
 
 def test_midlands_postcode_areas_match_the_postcode_directory():
     pts = pd.read_csv(ROOT / "data/lookups/NSPD_postcode_LAD25_grid_midlands.csv", usecols=["pcd7"], dtype=str)
     areas = sorted(pts["pcd7"].str.extract(r"^([A-Z]{1,2})")[0].unique())
     assert tuple(areas) == MIDLANDS_POSTCODE_AREAS
+
+
+def test_edited_cached_zip_offline_names_the_file_and_online_is_fetched_again(cfg, tmp_path, mirror):
+    c = config(cfg, tmp_path, mirror.url_for("/"))
+    fetch_all(c, only=("ofcom_laua",), sleep=Sleeps(), log=lambda line: None)
+    [zip_path] = (tmp_path / "cache/files").glob("*.zip")
+    data = bytearray(zip_path.read_bytes())
+    data[-100] ^= 0xFF  # same size, different bytes
+    zip_path.write_bytes(bytes(data))
+    with pytest.raises(FetchError) as exc:
+        fetch_all(c, only=("ofcom_laua",), offline=True, log=lambda line: None)
+    assert str(exc.value).startswith(f"offline: {zip_path}: the cached copy of ") and str(exc.value).endswith(
+        "does not match the sha256 recorded in its sidecar (edited or damaged since it was downloaded); delete it and "
+        "re-fetch with 'make fetch' on a machine with internet")
+    n = len(mirror.log)
+    lines = []
+    manifest = fetch_all(c, only=("ofcom_laua",), sleep=Sleeps(), log=lines.append)
+    assert len(mirror.log) == n + 1 and manifest["sources"]["ofcom_laua"]["status"] == "ok"
+    assert any("does not match the sha256" in line and "downloading again" in line for line in lines)
+    assert fetched_files(c)["ofcom_laua"][0].read_bytes() == LA_FILE.read_bytes()
+
+
+def test_settings_deadline_and_url_typos(cfg):
+    s = override(cfg, fetch={"deadline": 600, "sources": {"ofcom_oa": {"deadline": 30}}}).fetch
+    assert s.deadline == 600 and s.sources["ofcom_oa"].deadline == 30 and s.sources["lsoa_ruc"].deadline == 600
+    assert override(cfg, fetch={}).fetch.sources["ofcom_oa"].deadline == 3600
+    with pytest.raises(ConfigError, match=r"'fetch.deadline' is 0; it must be above 0"):
+        override(cfg, fetch={"deadline": 0})
+    with pytest.raises(ConfigError, match=r"'fetch.mirror' must be an http\(s\) URL such as https://host/path, not "
+                                          r"'htp://m.example/cn' \(did you mean 'http://m.example/cn'\?\)"):
+        override(cfg, fetch={"mirror": "htp://m.example/cn"})
+    with pytest.raises(ConfigError, match=r"'fetch.sources.ofcom_oa.url' .* not 'https:///x.zip' \(it has no host name\)"):
+        override(cfg, fetch={"sources": {"ofcom_oa": {"url": "https:///x.zip"}}})
+    with pytest.raises(ConfigError, match=r"not 'http://m.example:99999' \(Port out of range 0-65535\)"):
+        override(cfg, fetch={"mirror": "http://m.example:99999"})

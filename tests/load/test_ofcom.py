@@ -79,10 +79,13 @@ def test_2018_schema_from_documentation():
     d = t.data.set_index("code")
     assert d.loc["W07000041", "name"] == "Ynys Môn"
     # 'FTTP' is full fibre; 'unable meet USO' is below the USO; '(Count premises)' are counts
-    assert d.loc["E14000803", "full_fibre_n"] == 200 and d.loc["E14000803", "full_fibre_pct"] == 10
-    assert d.loc["E14000803", "below_uso_n"] == 80 and d.loc["E14000803", "below_uso_pct"] == 4
-    assert d.loc["E14000803", "fwa_sfbb_n"] == 400
+    assert d.loc["E14000799", "full_fibre_n"] == 200 and d.loc["E14000799", "full_fibre_pct"] == 10
+    assert d.loc["E14000799", "below_uso_n"] == 80 and d.loc["E14000799", "below_uso_pct"] == 4
+    assert d.loc["E14000799", "fwa_sfbb_n"] == 400
     assert "gigabit_n" not in d.columns
+    # 2018 'SFBB availability' is the 30-300 Mbit/s band (issue 14): read as that band, never as superfast-or-better
+    assert "sfbb_n" not in d.columns and d.loc["E14000799", "speed_30_300_n"] == 1600
+    assert t.meta["release_overrides"] == {"sfbb": "speed_30_300"}
 
 
 def test_2019_name_only_schema_from_documentation():
@@ -106,7 +109,7 @@ def test_2026_output_area_decent_broadband_alias_and_no_full_fibre():
 
 def test_postcode_files_are_rates_only():
     t = load_ofcom(TESTDATA / "ofcom/202601_fixed_pc_coverage_r2_CR_sample.csv")
-    assert t.meta["level"] == "postcode" and t.rates_only
+    assert t.meta["level"] == "postcode" and t.meta["rates_only"]
     assert t.meta["count_measures"] == [] and t.meta["premises"] is None
     assert not any(c.endswith("_n") for c in t.data.columns)
     assert t.data.loc[0, "code"] == "CR0 5BX"
@@ -164,7 +167,7 @@ def test_impossible_values_are_rejected_with_line_and_column(tmp_path):
 
 def test_takeup_and_mobile_files():
     take = load_ofcom(DATA / "ofcom/laua/202507_full_fibre_take-up_laua_r01_midlands.csv")
-    assert take.meta["product"] == "full_fibre_takeup" and take.meta["rows"] == 65 and take.rates_only
+    assert take.meta["product"] == "full_fibre_takeup" and take.meta["rows"] == 65 and take.meta["rates_only"]
     mob = load_ofcom(DATA / "ofcom/mobile/202507_mobile_coverage_laua_r01_midlands.csv")
     assert mob.meta["product"] == "mobile_coverage" and mob.meta["rows"] == 65 and mob.meta["unmapped_columns"] == []
     d = mob.data
@@ -184,3 +187,56 @@ def test_parse_file_name_variants():
     assert parse_file_name("202601_fixed_pc_coverage_res_r1_CR.csv")["variant"] == "residential"
     assert parse_file_name("202601_fixed_pc_coverage_res_r1_CR.csv")["revision"] == "r01"
     assert parse_file_name("renamed.csv") == {"release": None, "release_date": None, "revision": None, "variant": "all"}
+
+
+# --- issue 15: national LA files and the July 2025 constituency file (2024 seats) ---
+
+NATIONAL = DATA / "ofcom/national"
+
+
+def test_national_la_files_load_and_england_sums_to_the_benchmark():
+    from mapper.load.national import england_benchmark
+
+    cov = load_ofcom(NATIONAL / "202507_fixed_laua_coverage_r01.csv")
+    take = load_ofcom(NATIONAL / "202507_full_fibre_take-up_laua_r01.csv")
+    assert cov.meta["rows"] == take.meta["rows"] == 361 and cov.meta["unmapped_columns"] == []
+    assert (cov.meta["encoding"], cov.meta["line_ends"]) == ("utf-8", "CRLF")
+    assert (NATIONAL / "202507_full_fibre_take-up_laua_r01.csv").read_bytes()[:3] == b"\xef\xbb\xbf"  # BOM on disk
+    assert (take.meta["encoding"], take.meta["line_ends"]) == ("utf-8-sig", "CRLF")
+    assert take.meta["level"] == "laua" and take.data["code"].str.startswith("\ufeff").sum() == 0
+    assert list(cov.data["code"]) == list(take.data["code"])
+    england = cov.data[cov.data["code"].str.startswith("E")]
+    assert len(england) == 296
+    base = england_benchmark(NATIONAL / "202507_fixed_coverage_UK_and_nations_r01.csv")["premises"]
+    assert int(england["premises"].sum()) == base == 26_986_731
+    assert cov.meta["premises"] == 32_369_839
+
+
+def test_national_la_midlands_rows_equal_the_midlands_files():
+    for national, midlands in (("202507_fixed_laua_coverage_r01.csv", LA_FILE),
+                               ("202507_full_fibre_take-up_laua_r01.csv", DATA / "ofcom/laua/202507_full_fibre_take-up_laua_r01_midlands.csv")):
+        mid = load_ofcom(midlands).data
+        nat = load_ofcom(NATIONAL / national).data
+        sub = nat[nat["code"].isin(mid["code"])].reset_index(drop=True)
+        pd.testing.assert_frame_equal(sub, mid)
+
+
+def test_july_2025_constituencies_2024_seats():
+    import geopandas as gpd
+
+    from _paths import ROOT
+
+    t = load_ofcom(PCON / "202507_fixed_pcon_coverage_r01.csv")
+    assert (t.meta["level"], t.meta["rows"], t.meta["encoding"], t.meta["release"]) == ("parl_const", 650, "cp1252", "202507")
+    assert t.meta["unmapped_columns"] == [] and "Ynys Môn" in set(t.data["name"])
+    assert t.meta["premises"] == 32_369_839
+    d = t.data.set_index("code")
+    assert int(d.loc[d.index.str.startswith("E14"), "premises"].sum()) == 26_986_731
+    seats = set(gpd.read_file(ROOT / "boundaries/PCON24_BGC_midlands.geojson")["PCON24CD"])
+    assert len(seats) == 104 and seats <= set(d.index)  # every 2024 Midlands seat has a coverage row
+    midlands = d.loc[sorted(seats)]
+    la = load_ofcom(LA_FILE).data
+    assert int(midlands["premises"].sum()) == int(la["premises"].sum()) == 5_101_207
+    for measure in ("gigabit_n", "full_fibre_n", "below_uso_n", "sfbb_n"):  # seats and LAs tile the same area
+        assert int(midlands[measure].sum()) == int(la[measure].sum()), measure
+    assert int(midlands["below_uso_n"].sum()) == 5_261 and int(midlands["matched_premises"].sum()) == 5_089_054

@@ -11,32 +11,69 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from matplotlib import image as mpimg
-
 from _paths import ROOT
+from matplotlib import image as mpimg
 
 
 def _sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-MAPS = ["midlands_la_tiers", "midlands_constituency_tiers", "E07000142_west-lindsey", "E14000707_gainsborough"]
+MAPS = [f"{stem}_{kind}" for stem in ("midlands_la", "midlands_constituency", "E07000142_west-lindsey",
+                                      "E14001243_gainsborough") for kind in ("tiers", "gap")]
 
 
 @pytest.mark.parametrize("stem", MAPS)
-def test_maps_have_print_size_and_are_not_blank(pack_dir, stem):
+def test_maps_have_print_size_embedded_truetype_and_no_clipped_text(pack_dir, stem):
     png = mpimg.imread(pack_dir / "maps" / f"{stem}.png")
     assert png.shape[:2] == (2400, 2100)  # 7 x 8 inches at 300 dpi
     ink = (png[..., :3] < 0.95).any(axis=-1).mean()
     assert ink > 0.10, f"only {ink:.1%} of pixels are not white"
-    assert len(np.unique(png[..., :3].reshape(-1, 3)[::97], axis=0)) > 5  # several tier colours, not one fill
+    assert len(np.unique(png[..., :3].reshape(-1, 3)[::97], axis=0)) > 5  # several colours, not one fill
+    # nothing runs off the page: the outermost 15 pixels on every side are blank paper
+    for edge in (png[:15], png[-15:], png[:, :15], png[:, -15:]):
+        assert (edge[..., :3] > 0.98).all(), stem
     pdf = (pack_dir / "maps" / f"{stem}.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and b"/MediaBox [ 0 0 504 576 ]" in pdf
     assert b"CreationDate" not in pdf
+    assert b"/Type3" not in pdf and b"/FontFile2" in pdf  # TrueType fonts embedded, no Type 3 glyph procedures
     assert b"Software" not in (pack_dir / "maps" / f"{stem}.png").read_bytes()[:2000]
 
 
-def test_geopackage_layers_and_metadata(cfg, frames, pack_dir):
+@pytest.mark.parametrize("code, key", [("E07000142", "la"), ("E14001243", "pcon"), ("E08000025", "la")])
+@pytest.mark.parametrize("kind", ["tiers", "gap"])
+def test_map_text_fits_and_labels_do_not_collide(cfg, frames, code, key, kind):
+    """Every text of the figure lies inside the page; placed labels never overlap one another."""
+    import matplotlib
+
+    from mapper.pack import maps
+
+    maps.ensure_fonts()
+    ctx = maps.map_context(cfg, frames)
+    level = {"la": frames.la, "pcon": frames.pcon}[key]
+    with matplotlib.rc_context(maps.RC):
+        fig, lab = maps.area_figure(level, cfg, ctx, code, kind=kind, release_line="Data: test release line.",
+                                    attributions=level.attributions or [], noun="area")
+        fig.canvas.draw()  # lay out legends and wrapped text as when saved
+        renderer = fig.canvas.get_renderer()
+        page = fig.bbox
+        texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
+        assert len(texts) > 10
+        for t in texts:
+            box = t.get_window_extent(renderer)
+            assert box.x0 >= page.x0 - 1 and box.x1 <= page.x1 + 1 and box.y0 >= page.y0 - 1 \
+                and box.y1 <= page.y1 + 1, t.get_text()
+        boxes = [b for _, b in lab.labels]
+        assert len(boxes) >= 4
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not a.overlaps(b), (lab.labels[i][0])
+        legend = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert any("faded, for" in t for t in legend)  # the faded context areas are explained
+        matplotlib.pyplot.close(fig)
+
+
+def test_geopackage_layers_crs_integers_and_releases(cfg, frames, pack_dir):
     import pyogrio
 
     path = pack_dir / "midlands_connectivity.gpkg"
@@ -44,12 +81,18 @@ def test_geopackage_layers_and_metadata(cfg, frames, pack_dir):
     assert {"local_authorities", "constituencies", "pack_metadata"} <= layers
     info = pyogrio.read_info(path, layer="local_authorities")
     assert info["features"] == len(frames.la.frame)
-    assert {"no_gigabit_num", "no_gigabit_share", "score", "tier"} <= set(info["fields"])
+    assert info["crs"] == "EPSG:27700"
+    fields = dict(zip(info["fields"], info["dtypes"]))
+    for col in ("no_gigabit_num", "no_gigabit_den", "premises", "rank", "tier"):
+        assert fields[col] == "int64", col
+    assert fields["no_gigabit_share"] == "float64"
     with sqlite3.connect(path) as con:
         meta = dict(con.execute("SELECT key, value FROM pack_metadata"))
-        stamps = {r[0] for r in con.execute("SELECT last_change FROM gpkg_contents")}
-    assert meta["schema_version"] == "1" and meta["config_sha256"] == cfg.sha256
-    assert stamps == {"2025-07-01T00:00:00.000Z"}
+        stamps = dict(con.execute("SELECT table_name, last_change FROM gpkg_contents"))
+    assert meta["schema_version"] == "2" and meta["config_sha256"] == cfg.sha256 and meta["crs"] == "EPSG:27700"
+    assert meta["data_release:local_authorities"] == "2025-07" and meta["data_release:constituencies"] == "2025-07"
+    assert stamps["local_authorities"] == "2025-07-01T00:00:00.000Z"
+    assert stamps["constituencies"] == "2025-07-01T00:00:00.000Z"
 
 
 def test_manifest_lists_inputs_config_and_every_output(cfg, frames, pack_dir):
@@ -58,12 +101,16 @@ def test_manifest_lists_inputs_config_and_every_output(cfg, frames, pack_dir):
     assert man["tool"]["version"]
     assert {i["file"]: i["sha256"] for i in man["inputs"]} == {s["file"]: s["sha256"] for s in frames.sources}
     assert all(i["licence"] and i["release"] and i["attribution"] for i in man["inputs"])
-    on_disk = sorted(p.relative_to(pack_dir).as_posix() for p in pack_dir.rglob("*") if p.is_file())
+    on_disk = sorted(p.relative_to(pack_dir).as_posix() for p in pack_dir.rglob("*")
+                     if p.is_file() and ".mapper" not in p.parts)  # .mapper: the publisher's own folder
     listed = sorted(o["file"] for o in man["outputs"])
     assert listed == [p for p in on_disk if p != "manifest.json"]
     for o in man["outputs"]:
         assert _sha(pack_dir / o["file"]) == o["sha256"], o["file"]
-    assert [a["code"] for a in man["areas"]] == ["E07000142", "E14000707"]
+    assert [a["code"] for a in man["areas"]] == ["E07000142", "E14001243"]
+    assert man["geopackage"]["crs"] == "EPSG:27700"
+    assert man["geopackage"]["layers"]["constituencies"]["data_release"] == "2025-07"
+    assert {lv["key"]: lv["data_release"] for lv in man["levels"]} == {"la": "2025-07", "pcon": "2025-07"}
 
 
 def test_rerun_is_byte_identical(cfg, frames, pack_areas, pack_files, pack_dir, tmp_path):
@@ -75,9 +122,26 @@ def test_rerun_is_byte_identical(cfg, frames, pack_areas, pack_files, pack_dir, 
     differ = [name for name in again if again[name] != pack_files[name]]
     assert differ == []
     write_pack(again, tmp_path)
-    first = {p.relative_to(pack_dir).as_posix(): _sha(p) for p in pack_dir.rglob("*") if p.is_file()}
-    second = {p.relative_to(tmp_path).as_posix(): _sha(p) for p in tmp_path.rglob("*") if p.is_file()}
+    first = {p.relative_to(pack_dir).as_posix(): _sha(p) for p in pack_dir.rglob("*")
+             if p.is_file() and ".mapper" not in p.parts}
+    second = {p.relative_to(tmp_path).as_posix(): _sha(p) for p in tmp_path.rglob("*")
+              if p.is_file() and ".mapper" not in p.parts}
     assert first == second
+
+
+def test_cache_gives_the_same_bytes(cfg, frames, pack_areas, pack_files, tmp_path):
+    from mapper.pack import render_pack
+    from mapper.pack.cache import PackCache
+
+    cache = PackCache(tmp_path / "cache")
+    first = render_pack(cfg, frames, pack_areas[:1], progress=False, cache=cache)   # fills the cache
+    assert list((tmp_path / "cache").glob("shared-*.pickle"))
+    second = render_pack(cfg, frames, pack_areas[:1], progress=False, cache=cache)  # reads it
+    assert first == second
+    assert {k: v for k, v in first.items() if k != "manifest.json" and k in pack_files and not k.startswith(
+        ("csv/", "midlands_evidence", "midlands_connectivity"))} == \
+        {k: pack_files[k] for k in first if k != "manifest.json" and k in pack_files and not k.startswith(
+            ("csv/", "midlands_evidence", "midlands_connectivity"))}
 
 
 def test_rewrite_drops_files_of_areas_no_longer_in_the_pack(cfg, frames, pack_files, tmp_path):
@@ -95,7 +159,7 @@ def test_area_resolution(frames):
     from mapper.pack import AreaError, resolve_areas
 
     got = resolve_areas(frames, ["e07000142", "  west   lindsey ", "GAINSBOROUGH"])
-    assert [(a.level, a.code) for a in got] == [("la", "E07000142"), ("pcon", "E14000707")]
+    assert [(a.level, a.code) for a in got] == [("la", "E07000142"), ("pcon", "E14001243")]
     both = resolve_areas(frames, ["Derbyshire Dales"])
     assert sorted(a.level for a in both) == ["la", "pcon"]
     with pytest.raises(AreaError, match="did you mean 'West Lindsey'"):
@@ -103,22 +167,23 @@ def test_area_resolution(frames):
 
 
 def test_default_areas_and_config_section(cfg, frames):
+    from mapper.config import override
     from mapper.errors import ConfigError
     from mapper.pack import pack_areas
 
-    top = pack_areas(replace(cfg, sections={}), frames, None)
+    top = pack_areas(override(cfg, pack={}), frames, None)
     ranked = frames.la.frame.sort_values(["rank", "code"])
     assert [a.code for a in top] == list(ranked["code"].head(5))
-    two = pack_areas(replace(cfg, sections={"pack": {"top": 2}}), frames, None)
+    two = pack_areas(override(cfg, pack={"top": 2}), frames, None)
     assert len(two) == 2
-    listed = pack_areas(replace(cfg, sections={"pack": {"areas": ["East Lindsey"]}}), frames, None)
+    listed = pack_areas(override(cfg, pack={"areas": ["East Lindsey"]}), frames, None)
     assert [a.name for a in listed] == ["East Lindsey"]
-    assert [a.code for a in pack_areas(replace(cfg, sections={"pack": {"areas": ["Bassetlaw"]}}), frames,
+    assert [a.code for a in pack_areas(override(cfg, pack={"areas": ["Bassetlaw"]}), frames,
                                        ["E07000142"])] == ["E07000142"]  # --area wins over config
     with pytest.raises(ConfigError, match="did you mean 'areas'"):
-        pack_areas(replace(cfg, sections={"pack": {"area": ["x"]}}), frames, None)
-    with pytest.raises(ConfigError, match="pack.top"):
-        pack_areas(replace(cfg, sections={"pack": {"top": 0}}), frames, None)
+        pack_areas(override(cfg, pack={"area": ["x"]}), frames, None)
+    with pytest.raises(ConfigError, match=r"pack\.top"):
+        pack_areas(override(cfg, pack={"top": 0}), frames, None)
 
 
 def test_cli_bad_area_is_one_line_exit_2(tmp_path):
@@ -129,3 +194,13 @@ def test_cli_bad_area_is_one_line_exit_2(tmp_path):
     errors = [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
     assert len(errors) == 1 and "Nowhere-on-Sea" in errors[0]
     assert not any(tmp_path.iterdir())  # nothing written
+    assert not any("loading" in ln for ln in r.stderr.splitlines())  # rejected before any input was loaded
+
+
+def test_cli_says_which_level_a_shared_name_built(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "mapper", "pack", "--area", "Derbyshire Dales", "--no-cache",
+                        "--outputs", str(tmp_path / "pack")], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "'Derbyshire Dales' matches the local authority (E07000035) and the constituency" in r.stderr
+    names = sorted(p.name for p in (tmp_path / "pack" / "narrative").iterdir())
+    assert "E07000035_derbyshire-dales.docx" in names and any(n.endswith("_derbyshire-dales_mp_brief.docx") for n in names)

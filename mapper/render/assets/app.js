@@ -235,8 +235,9 @@ function gmStart(P) {
     }
     if (cmp.length) { box.appendChild(el('div', 'gm-cmp', 'Compared with: ' + cmp.join(' \u00b7 '))); }
     var x = p.x || {};
-    if (x.er && !missing(x.er[i]) && P.england_areas) {
-      box.appendChild(el('div', 'gm-cmp', 'England rank ' + x.er[i] + ' of ' + fmtInt(P.england_areas) + ' (1 = highest need)'));
+    var ranked = P.england_areas ? P.england_areas[d.key] : null;
+    if (x.er && !missing(x.er[i]) && ranked) {
+      box.appendChild(el('div', 'gm-cmp', 'England rank ' + x.er[i] + ' of ' + fmtInt(ranked) + ' (1 = highest need)'));
     }
     TRENDS.forEach(function (t) {
       if (t[0] === d.key && !missing(x[t[1]])) {
@@ -580,7 +581,7 @@ function gmStart(P) {
   var postcodes = {};
   P.postcodes.forEach(function (pc) { postcodes[pc[0]] = pc; });
   var KIND = {area: P.noun.replace(/s$/, '').replace(/ie$/, 'y'), county: 'county / unitary',
-              region: 'region', place: 'town or village'};
+              region: 'region', place: 'place'};
   function edit(a, b) {
     // Damerau-Levenshtein distance (optimal string alignment), for did-you-mean
     var m = a.length, n = b.length, d = [], i, j;
@@ -647,7 +648,7 @@ function gmStart(P) {
       highlightOutline(null);
       select(q.c, {card: true});
       map.setView([pl[2], pl[1]], Math.max(map.getZoom(), Math.min(P.max_zoom, 10.5)));
-      say(pl[0] + ' (town or village) is in ' + q.n + ' (' + q.c + ').');
+      say('The place ' + pl[0] + ' is in ' + q.n + ' (' + q.c + ').');
     } else if (e.kind === 'postcode') {
       var hit = e.pc, a = feats[hit[3]].properties;
       highlightOutline(null);
@@ -662,7 +663,7 @@ function gmStart(P) {
     if (m) {
       var sector = m[1] + ' ' + m[2];
       if (postcodes[sector]) { return {kind: 'postcode', label: 'Postcode sector ' + sector, pc: postcodes[sector], note: m[3] ? ' (Full postcodes are not in this file; the sector is the nearest figure.)' : ''}; }
-      if (postcodes[m[1]]) { return {kind: 'postcode', label: 'Postcode district ' + m[1], pc: postcodes[m[1]], note: ' (Sector ' + sector + ' is not in the Midlands list.)'}; }
+      if (postcodes[m[1]]) { return {kind: 'postcode', label: 'Postcode district ' + m[1], pc: postcodes[m[1]], note: ' (Sector ' + sector + ' is not in the ' + P.study_name + ' list.)'}; }
       return {kind: 'nopostcode', label: sector};
     }
     if (d && /[0-9]/.test(q)) {
@@ -700,7 +701,7 @@ function gmStart(P) {
       return;
     }
     select(null); highlightOutline(null);   // a failed search clears the previous highlight
-    if (pc && pc.kind === 'nopostcode') { say('Postcode ' + pc.label + ' is not in the Midlands postcode list used by this map.'); return; }
+    if (pc && pc.kind === 'nopostcode') { say('Postcode ' + pc.label + ' is not in the ' + P.study_name + ' postcode list used by this map.'); return; }
     var sug = suggestions(q);
     say('No area, county, region' + (P.places.length ? ', town' : '') + (P.postcodes.length ? ' or postcode' : '') +
         ' matches \u201c' + raw + '\u201d.', sug, sug.length ? 'Did you mean:' : null);

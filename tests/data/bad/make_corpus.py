@@ -92,6 +92,8 @@ def ofcom_cases() -> None:
     write("ofcom_thousands_quoted.csv", to_csv(h, thousands))  # csv quotes "49,123" because of the comma
     write("ofcom_pct_over_100.csv", to_csv(h, set_cell(h, rows, 1, "Full Fibre availability (% premises)", "104.2")))
     write("ofcom_pct_negative.csv", to_csv(h, set_cell(h, rows, 2, "% of premises unable to receive 10Mbit/s", "-0.7")))
+    write("ofcom_inf_premises.csv", to_csv(h, set_cell(h, rows, 1, "All Premises", "inf")))
+    write("ofcom_huge_premises.csv", to_csv(h, set_cell(h, rows, 2, "All Premises", "1e30")))
     over = str(int(rows[3][h.index("All Premises")]) + 250)
     write("ofcom_count_over_premises.csv", to_csv(h, set_cell(h, rows, 3, "Number of premises with Gigabit availability", over)))
     write("ofcom_text_in_count.csv", to_csv(h, set_cell(h, rows, 4, "Number of premises with SFBB availability", "approx 52000")))
@@ -174,6 +176,7 @@ def boundary_cases() -> None:
     for f in lbng:
         f["geometry"]["coordinates"] = _round(f["geometry"]["coordinates"], 1)
     write("lsoa_bng_labelled_wgs84.geojson", _geojson(lbng))
+    write("lsoa_wgs84_labelled_27700.geojson", _geojson(lsoa, crs="urn:ogc:def:crs:EPSG::27700"))
     empty = json.loads(json.dumps(lsoa))
     empty[1]["geometry"] = None
     write("lsoa_empty_geometry.geojson", _geojson(empty))
@@ -204,10 +207,19 @@ def config_cases() -> None:
     text = text.replace("outputs_dir: outputs", "outputs_dir: ../../../outputs")
     cases = {
         "config_unknown_key.yaml": text.replace("\nregions:", "\ncolour_scheme: viridis\nregions:", 1),
-        "config_typo.yaml": text.replace("no_gigabit: {weight: 0.35}", "no_gigabit: {wieght: 0.35}", 1),
+        "config_typo.yaml": text.replace("no_gigabit: {weight: 0.45}", "no_gigabit: {wieght: 0.45}", 1),
         "config_weight_negative.yaml": text.replace("below_uso: {weight: 0.25}", "below_uso: {weight: -0.25}", 1),
         "config_weight_text.yaml": text.replace("unable_30: {weight: 0.20}", "unable_30: {weight: high}", 1),
         "config_weights_zero.yaml": re.sub(r"\{weight: [0-9.]+\}", "{weight: 0}", text),
+        "config_duplicate_section.yaml": text + "\nscore:\n  indicators:\n    no_gigabit: {weight: 1}\n",
+        "config_weight_nan.yaml": text.replace("below_uso: {weight: 0.25}", "below_uso: {weight: .nan}", 1),
+        "config_weights_huge.yaml": text.replace("no_gigabit: {weight: 0.45}", "no_gigabit: {weight: 1.0e+308}", 1)
+                                        .replace("below_uso: {weight: 0.25}", "below_uso: {weight: 1.0e+308}", 1),
+        "config_min_premises_absurd.yaml": text.replace("min_premises: 50", "min_premises: 1000000000000", 1),
+        "config_thresholds_flat.yaml": text.replace("    scheme: quantiles\n    k: 5",
+                                                    "    scheme: fixed\n    k: 3\n    thresholds: [40, 40]", 1),
+        "config_outputs_dir_empty.yaml": text.replace("outputs_dir: ../../../outputs", "outputs_dir: ''", 1),
+        "config_map_typo.yaml": text.replace("  split_above: 20000", "  split_abov: 20000", 1),
     }
     for name, body in cases.items():
         assert body != text, name
