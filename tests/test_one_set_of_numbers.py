@@ -21,7 +21,7 @@ from mapper.config import load_config
 
 
 def _payload(html: str) -> dict:
-    m = re.search(r"gmStart\((\{.*?\}), map_\d+\);", html, re.S)
+    m = re.search(r'<script type="application/json" id="gm-data">(.*?)</script>', html, re.S)
     return json.loads(m.group(1))
 
 

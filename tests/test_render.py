@@ -77,7 +77,7 @@ def _norm(text: str) -> str:
 
 
 def _payload(page: str) -> dict:
-    m = re.search(r"gmStart\((\{.*?\}), map_\d+\);", page, re.S)
+    m = re.search(r'<script type="application/json" id="gm-data">(.*?)</script>', page, re.S)
     return json.loads(m.group(1))
 
 
@@ -106,7 +106,8 @@ def test_views_hidden_without_the_lead_columns(cfg):
 
 def test_palettes_and_legend_direction(tiny_files):
     views = {v["key"]: v for v in _payload(tiny_files["tiny.html"])["views"]}
-    assert views["score"]["colours"][-1] == "#49006a" and "Darker = more need" in views["score"]["note"]
+    assert views["score"]["colours"][0] == "#49006a" and "higher = more need" in views["score"]["note"]
+    assert views["score"]["tc"] is True  # the score is coloured by tier: tier 1 is the darkest
     assert views["no_gigabit"]["colours"][-1] == "#081d58"  # YlGnBu, darkest = largest share
     assert views["diagnosis"]["cats"] == list(DIAGNOSES)
     assert views["diagnosis"]["colours"][:3] == ["#0072B2", "#E69F00", "#CC79A7"]  # Okabe-Ito
@@ -118,7 +119,7 @@ def test_features_are_compact_and_rounded(tiny_files):
     feats = _payload(tiny_files["tiny.html"])["geo"]["features"]
     assert len(feats) == 6
     p = feats[1]["properties"]
-    assert set(p) <= {"c", "n", "k", "r", "p", "rk", "rc", "v", "nd", "x", "g"}
+    assert set(p) <= {"c", "n", "k", "r", "p", "rk", "rc", "v", "nd", "x", "g", "lp", "cy"}
     assert p["c"] == "X00000001" and p["k"] == "Rural" and p["p"] == 1100
     assert p["nd"][0] == [100, 1100]  # premises without gigabit: 1100 - 1000, of 1100
     assert p["x"]["diagnosis"] == "Digital-inclusion bid" and p["x"]["rank_p05"] >= 1
@@ -146,21 +147,36 @@ def test_companion_table_is_accessible_html(tiny_files):
     page = _norm(tiny_files["tiny_table.html"])
     assert "<caption>" in page and '<th scope="col">Rank</th>' in page and '<th scope="row">' in page
     assert "<script" not in page
-    assert '<a href="tiny.html">Back to the map</a>' in page and '<a href="methodology.md">' in page
+    assert '<a href="tiny.html">Back to the map (tiny.html, same folder)</a>' in page
+    assert "methodology.md" not in page  # no link to a file that opens as raw Markdown
     assert "100 of 1,100" in page and "9.1%" in page  # no gigabit in X00000001
     assert "Premises with no indoor 4G" not in page  # no mobile columns in this level
-    assert page.count("<tr>") == 7  # header + 6 areas
+    # one table per group of figures, each narrow enough to print: overview, fixed broadband, need ...
+    assert page.count("<table>") >= 3 and 'id="overview"' in page and 'id="fixed"' in page and 'id="need"' in page
+    assert page.count('<th scope="row">') >= 6 * 3
+    assert "@page {size: A4 landscape" in page and "thead {display: table-header-group;}" in page
 
 
-def test_map_links_methodology_table_and_keeps_offline(tiny_files):
+def test_map_page_needs_no_other_file(tiny_files):
+    """Emailed alone: no link to a file beside it (the table and the method are inside the page)."""
     page = _norm(tiny_files["tiny.html"])
-    assert '<a href="methodology.md">Methodology</a>' in page and '<a href="tiny_table.html">' in page
+    markup = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)  # the page's own HTML, not Leaflet's source
+    hrefs = re.findall(r'href="([^"]*)"', markup)
+    assert hrefs == [], hrefs
+    assert 'id="gm-figures-open"' in page and 'id="gm-method-open"' in page and 'id="gm-method"' in page
     assert not re.search(r"<script[^>]+src=", page) and not re.search(r"<link[^>]+href=", page)
     assert "cdn.jsdelivr" not in page and "unpkg.com" not in page
     assert "user-scalable=no" not in page
+
+
+def test_map_controls_are_in_the_page(tiny_files):
+    page = _norm(tiny_files["tiny.html"])
     assert '<th scope="col" role="columnheader" data-key="rank">' in page and 'id="gm-search"' in page and 'list="gm-areas"' in page
     assert '<input type="checkbox" name="gm-class" value="Rural" checked>' in page
-    assert '<input type="checkbox" name="gm-tier" value="0" checked>' in page
+    assert '<input type="checkbox" name="gm-tier" value="1" checked> Tier 1 (highest)' in page  # tier numbers as shown
+    assert '<optgroup label="Score, tiers and diagnosis">' in page and '<optgroup label="Fixed broadband">' in page
+    assert '<optgroup label="Change over time">' in page
+    assert "0-100, relative to the other test areas in the study area; higher = more need" in page
 
 
 def test_rendering_is_deterministic(cfg):
@@ -217,14 +233,178 @@ def test_real_la_map_has_the_new_indicator_views(built):
 
 def test_basemap_is_off_by_default_and_optional(cfg):
     plain = render_level(tiny_level(cfg), cfg, None, "b")["b.html"].decode()
-    assert "tile.openstreetmap.org" not in plain and "L.tileLayer" not in plain
+    assert _payload(plain)["basemap"] is False  # no tiles are asked for unless the reader ticks the box
+    assert '<input type="checkbox" id="gm-basemap">' in plain
     with_tiles = override(cfg, map={"basemap": True})
     page = render_level(tiny_level(with_tiles), with_tiles, None, "b")["b.html"].decode()
-    assert "L.tileLayer" in page and "tile.openstreetmap.org" in page
+    assert _payload(page)["basemap"] is True and '<input type="checkbox" id="gm-basemap" checked>' in page
+    assert "tile.openstreetmap.org" in _payload(page)["tiles"] and "OpenStreetMap" in _payload(page)["tiles_attribution"]
 
 
 def test_render_map_returns_the_main_page(cfg):
     from mapper.render import render_map
 
     page = render_map(tiny_level(cfg), cfg, None, stem="tiny")
-    assert page.startswith("<!DOCTYPE html>") and 'href="tiny_table.html"' in page
+    assert page.startswith("<!DOCTYPE html>") and "tiny_table.html" in page
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 16: classes that fit each measure, one precision, one change convention, orientation
+# ---------------------------------------------------------------------------------------------
+
+LA_MAP, PCON_MAP = "midlands_la_priority.html", "midlands_constituency_priority.html"
+PCON10_MAP = "midlands_constituency2010_priority.html"  # the 2010-2024 seats: the level with change over time
+
+
+def _real(built, name=LA_MAP) -> dict:
+    return _payload((built / name).read_text("utf-8"))
+
+
+def test_score_is_coloured_by_tier_and_its_legend_gives_each_tiers_range(built):
+    for name in (LA_MAP, PCON_MAP):
+        P = _real(built, name)
+        idx = {v["key"]: i for i, v in enumerate(P["views"])}
+        score, tier = P["views"][idx["score"]], P["views"][idx["tier"]]
+        assert score["tc"] and score["colours"] == tier["colours"]
+        counts = {}
+        for f in P["geo"]["features"]:
+            p = f["properties"]
+            t, x = p["v"][idx["tier"]], p["v"][idx["score"]]
+            counts[t] = counts.get(t, 0) + 1
+            if x is not None:
+                lo, hi = map(float, re.search(r"score ([\d.]+) to ([\d.]+)", score["legend"][t]).groups())
+                assert lo <= x <= hi, (name, p["c"], x, score["legend"][t])
+        for t, n in counts.items():
+            if t < P["k_tiers"]:
+                assert f"({n} area" in score["legend"][t]
+
+
+def _class_of(x, view):
+    i = 0
+    while i < len(view["breaks"]) and (x >= view["breaks"][i] if view.get("side") == "left" else x > view["breaks"][i]):
+        i += 1
+    return i
+
+
+def test_indicator_classes_fit_the_measure_and_legend_table_and_map_agree(built):
+    for name in (LA_MAP, PCON_MAP):
+        P = _real(built, name)
+        feats = P["geo"]["features"]
+        for vi, v in enumerate(P["views"]):
+            if v.get("ind") is None:
+                continue
+            dec, values = v["dec"], [f["properties"]["v"][vi] for f in feats]
+            shown = [x for x in values if x is not None]
+            assert all(round(x, dec + 2) == x for x in shown), (name, v["key"])  # values are what the legend's decimals show
+            assert all(round(b, dec + 2) == b for b in v["breaks"])
+            for lab in v["legend"]:
+                assert all(len(d) == dec for d in re.findall(r"\d+\.(\d+)%", lab)), (v["key"], lab)
+            sizes = [int(re.search(r"\((\d[\d,]*) areas?\)", lab).group(1).replace(",", "")) for lab in v["legend"]]
+            per_class = [0] * len(v["colours"])
+            for x in shown:
+                per_class[_class_of(x, v)] += 1
+            assert per_class == sizes, (name, v["key"], per_class, sizes)
+            assert v["scheme"] in ("quantiles", "natural_breaks")
+    P = _real(built)
+    below = next(v for v in P["views"] if v["key"] == "below_uso")
+    assert below["scheme"] == "natural_breaks" and below["dec"] == 2  # skewed, tiny shares: two decimals everywhere
+    darkest = int(re.search(r"\((\d+) areas?\)", below["legend"][-1]).group(1))
+    assert darkest < 65 / 5  # not a fifth of the areas in the darkest class, as quantiles did
+    table = (built / "midlands_la_priority_table.html").read_text("utf-8")
+    assert ">0.51%<" in table  # East Lindsey: 388 of 75,910 premises below the USO, at the legend's precision
+
+
+def test_change_views_use_one_colour_convention(built):
+    from mapper.render.data import BETTER, NEUTRAL, WORSE
+
+    P = _real(built, PCON10_MAP)
+    views = {v["key"]: v for v in P["views"]}
+    assert {"gigabit_gain_n", "below_uso_change_n"} <= set(views)
+    for key, rise in (("gigabit_gain_n", "better"), ("below_uso_change_n", "worse"), ("unable_30_change_n", "worse")):
+        if key not in views:
+            continue
+        v = views[key]
+        assert v["better"] == rise and "Blue-green = better, brown = worse" in v["note"]
+        for colour, label in zip(v["colours"], v["legend"]):
+            if label == "no change":
+                assert colour == NEUTRAL
+            elif label.startswith("+"):
+                assert colour in (BETTER if rise == "better" else WORSE) and f"({rise})" in label
+            else:
+                assert colour in (WORSE if rise == "better" else BETTER)
+
+
+def test_view_menu_is_grouped_with_short_labels(built):
+    page = (built / LA_MAP).read_text("utf-8")
+    groups = re.findall(r'<optgroup label="([^"]+)">', page)
+    order = [g for g in ("Score, tiers and diagnosis", "Fixed broadband", "Business premises", "Mobile (estimates)",
+                         "Adoption (estimate)", "Need (deprivation and age)") if g in groups]
+    assert groups == order and len(groups) == 6
+    assert '<option value="no_gigabit">No gigabit *</option>' in page
+    assert max(len(o) for o in re.findall(r"<option [^>]*>([^<]*)</option>", page)) <= 45
+
+
+def test_every_indicator_has_a_short_menu_label():
+    from mapper.render.data import SHORT_LABELS
+    from mapper.score import INDICATORS
+
+    assert set(INDICATORS) <= set(SHORT_LABELS), sorted(set(INDICATORS) - set(SHORT_LABELS))
+    assert max(len(v) for v in SHORT_LABELS.values()) <= 43  # room for the ' *' of a scored indicator
+
+
+def test_outlines_counties_and_postcodes(built):
+    for name in (LA_MAP, PCON_MAP):
+        P = _real(built, name)
+        kinds = [f["properties"]["t"] for f in P["outlines"]["features"]]
+        assert kinds.count("region") == 2 and kinds.count("county") == 18, name  # 18 counties and unitaries
+        names = {c["n"] for c in P["counties"]}
+        assert {"Lincolnshire", "West Midlands", "Derbyshire", "Rutland"} <= names
+        assert all(f["properties"].get("cy", -1) >= 0 for f in P["geo"]["features"]), name
+        pcs = {p[0]: p for p in P["postcodes"]}
+        assert len(pcs) > 1500 and "LN8" in pcs and "LN8 3" in pcs
+        assert "Postcode centroids" in " ".join(P["credits"])
+    la = _real(built)
+    lincs = next(i for i, c in enumerate(la["counties"]) if c["n"] == "Lincolnshire")
+    members = sorted(f["properties"]["n"] for f in la["geo"]["features"] if f["properties"]["cy"] == lincs)
+    assert members == ["Boston", "East Lindsey", "Lincoln", "North Kesteven", "South Holland", "South Kesteven",
+                       "West Lindsey"]
+    market_rasen = la["postcodes"][[p[0] for p in la["postcodes"]].index("LN8 3")]
+    assert la["geo"]["features"][market_rasen[3]]["properties"]["n"] == "West Lindsey"
+
+
+def test_places_are_labelled_largest_first_with_the_geonames_credit(cfg):
+    from mapper.render.context import GEONAMES_CREDIT, MapContext
+
+    places = gpd.GeoDataFrame({"name": ["Bigtown", "Smallville", "Nowhere"], "population": [50000.0, float("nan"), 900.0]},
+                              geometry=gpd.points_from_xy([-0.55, -0.45, 5.0], [53.25, 53.35, 50.0]), crs=4326)
+    ctx = MapContext(places=places.iloc[[0, 2, 1]].reset_index(drop=True), credits=[GEONAMES_CREDIT])
+    page = render_level(tiny_level(cfg), cfg, None, "pl", context=ctx)["pl.html"].decode()
+    P = _payload(page)
+    assert [p[0] for p in P["places"]] == ["Bigtown", "Smallville"]  # the one outside every area is left out
+    assert P["places"][0][3] == 50000 and P["places"][1][3] == 0  # unknown population: last, never a number
+    assert P["geo"]["features"][P["places"][0][4]]["properties"]["c"] == "X00000000"
+    assert GEONAMES_CREDIT in page and "place names GeoNames CC BY 4.0" in P["attribution_html"]
+    plain = render_level(tiny_level(cfg), cfg, None, "np", context=MapContext())["np.html"].decode()
+    assert "GeoNames" not in plain and _payload(plain)["places"] == []
+
+
+def test_england_comparison_and_rate_count_ranks_when_the_lead_columns_exist(cfg):
+    level = tiny_level(cfg)
+    plain = _payload(render_level(level, cfg, None, "e")["e.html"].decode())
+    assert plain["england"] is None  # the card then says "England comparison not available"
+    level.benchmarks = pd.DataFrame({"area": ["England"], "no_gigabit_num": [2_000_000], "no_gigabit_den": [25_000_000],
+                                     "no_gigabit_share": [0.08]})
+    level.england_areas = {"no_gigabit": 296}
+    frame = level.frame.copy()
+    frame["england_rank_no_gigabit"] = range(1, len(frame) + 1)
+    frame["rank_rate"], frame["rank_count"], frame["score_rate"] = range(1, 7), range(6, 0, -1), 50.0
+    level.frame = frame
+    files = render_level(level, cfg, None, "e")
+    P = _payload(files["e.html"].decode())
+    assert P["england"]["a"] == "England" and P["england"]["nd"][0] == [2_000_000, 25_000_000]
+    assert P["england"]["nd"][1] is None and P["england_areas"] == {"no_gigabit": 296}
+    x = P["geo"]["features"][0]["properties"]["x"]
+    assert x["er"][0] == 1 and x["rank_rate"] == 1 and x["rank_count"] == 6 and x["score_rate"] == 50
+    table = files["e_table.html"].decode()
+    assert "Rank on rates" in table and "Rank on counts" in table and "<th scope=\"col\">England</th>" in table
+    assert "8.0% (2,000,000 of 25,000,000)" in table
