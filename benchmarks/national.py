@@ -114,8 +114,8 @@ def bench_national(tmpdir: str | os.PathLike, *, n_points: int = 1_700_000, chun
     size = write_bduk_chunk(chunk, chunk_rows)
     write_s = time.perf_counter() - t0
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.run([sys.executable, "-c", _CHILD, str(chunk), str(repeat), str(POINTS), str(LSOA)], capture_output=True, text=True,
-                          env=env, cwd=ROOT, check=False)
+    proc = subprocess.run([sys.executable, "-c", _CHILD, str(chunk), str(repeat), str(POINTS), str(LSOA)],
+                          capture_output=True, text=True, env=env, cwd=ROOT, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"BDUK bench child failed: {proc.stderr[-2000:]}")
     bduk = json.loads(proc.stdout.strip().splitlines()[-1])
