@@ -427,25 +427,43 @@ function gmStart(P) {
     var x = p.v[viewIndex[state.view]];
     return missing(x) ? -Infinity : x;
   }
-  function buildTable() {
-    feats.forEach(function (f) {
-      var p = f.properties, tr = el('tr');
-      tr.tabIndex = 0; tr.dataset.code = p.c; tr.setAttribute('role', 'row');
-      var cells = [el('td', 'num', missing(p.rk) ? '' : p.rk), el('td', null, p.n + ' '), el('td', null, p.k || ''), el('td', 'num')];
-      cells[1].appendChild(el('span', 'gm-sub', p.c));
-      cells.forEach(function (c) { c.setAttribute('role', 'cell'); tr.appendChild(c); });
-      tr.addEventListener('click', function () { select(p.c, {zoom: true, card: true}); });
-      tr.addEventListener('keydown', function (e) {
-        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(p.c, {zoom: true, card: true}); }
-        else if (e.key === 'ArrowDown' && tr.nextElementSibling) { e.preventDefault(); tr.nextElementSibling.focus(); }
-        else if (e.key === 'ArrowUp' && tr.previousElementSibling) { e.preventDefault(); tr.previousElementSibling.focus(); }
-      });
-      rows[p.c] = tr;
+  function makeRow(f) {
+    var p = f.properties, tr = el('tr');
+    tr.tabIndex = 0; tr.dataset.code = p.c; tr.setAttribute('role', 'row');
+    var cells = [el('td', 'num', missing(p.rk) ? '' : p.rk), el('td', null, p.n + ' '), el('td', null, p.k || ''), el('td', 'num')];
+    cells[1].appendChild(el('span', 'gm-sub', p.c));
+    cells.forEach(function (c) { c.setAttribute('role', 'cell'); tr.appendChild(c); });
+    tr.addEventListener('click', function () { select(p.c, {zoom: true, card: true}); });
+    tr.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(p.c, {zoom: true, card: true}); }
+      else if (e.key === 'ArrowDown' && tr.nextElementSibling) { e.preventDefault(); tr.nextElementSibling.focus(); }
+      else if (e.key === 'ArrowUp' && tr.previousElementSibling) { e.preventDefault(); tr.previousElementSibling.focus(); }
     });
-    sortTable();
-    refreshTable();
+    rows[p.c] = tr;
   }
-  function sortTable() {
+  // The table is built in slices of TABLE_SLICE rows, each its own short task, so the page answers
+  // clicks and keys while a table of thousands of areas is still being laid out.
+  var TABLE_SLICE = 250;
+  function buildTable(done) {
+    var i = 0, list = null;
+    function create() {
+      var end = Math.min(feats.length, i + TABLE_SLICE);
+      for (; i < end; i++) { makeRow(feats[i]); }
+      if (i < feats.length) { setTimeout(create, 0); return; }
+      list = sortedProps(); i = 0; attach();
+    }
+    function attach() {
+      var frag = document.createDocumentFragment(), end = Math.min(list.length, i + TABLE_SLICE);
+      for (; i < end; i++) { frag.appendChild(rows[list[i].c]); }
+      tbody.appendChild(frag);
+      if (i < list.length) { setTimeout(attach, 0); return; }
+      markSort();
+      refreshTable();
+      done();
+    }
+    create();
+  }
+  function sortedProps() {
     var list = feats.map(function (f) { return f.properties; });
     list.sort(function (a, b) {
       var x = sortValue(a, sortKey), y = sortValue(b, sortKey);
@@ -453,12 +471,19 @@ function gmStart(P) {
       if (x > y) { return sortDir; }
       return a.c < b.c ? -1 : 1;
     });
-    var frag = document.createDocumentFragment();
-    list.forEach(function (p) { frag.appendChild(rows[p.c]); });
-    tbody.appendChild(frag);
+    return list;
+  }
+  function markSort() {
     document.querySelectorAll('#gm-table th').forEach(function (th) {
       th.setAttribute('aria-sort', th.dataset.key === sortKey ? (sortDir > 0 ? 'ascending' : 'descending') : 'none');
     });
+  }
+  function sortTable() {
+    if (!app || !app.tableReady) { return; }  // the table is still being built (it is sorted when it is complete)
+    var frag = document.createDocumentFragment();
+    sortedProps().forEach(function (p) { frag.appendChild(rows[p.c]); });
+    tbody.appendChild(frag);
+    markSort();
   }
   function refreshTable() {
     var v = current(), vi = viewIndex[v.key], shown = 0, cls = v.cats ? '' : 'num', approx = v.estimate ? '\u2248' : '';
@@ -958,9 +983,10 @@ function gmStart(P) {
   // The ranking table is built after the first frame, so the map draws first.
   requestAnimationFrame(function () {
     setTimeout(function () {
-      buildTable();
-      if (state.area && rows[state.area]) { rows[state.area].scrollIntoView({block: 'nearest'}); }
-      app.tableReady = true;
+      buildTable(function () {
+        app.tableReady = true;
+        if (state.area && rows[state.area]) { rows[state.area].scrollIntoView({block: 'nearest'}); }
+      });
     }, 0);
   });
   return app;
