@@ -196,3 +196,16 @@ def csv_text(frame) -> str:
     buf = io.StringIO()
     out.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` is still running (a lock or a temporary file may belong to it)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    return True

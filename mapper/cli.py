@@ -107,7 +107,8 @@ def _check(args) -> int:
     print(f"joins: {len(joins)} checked, {len(joins) - len(partial)} fully matched")
     for j in partial:
         print(f"join {j.name}: matched {j.matched} of {j.left_keys} (left) / {j.right_keys} (right); "
-              f"unmatched left {len(j.unmatched_left)} {j.unmatched_left[:3]}, right {len(j.unmatched_right)} {j.unmatched_right[:3]}")
+              f"unmatched left {len(j.unmatched_left)} {j.unmatched_left[:3]}, "
+              f"right {len(j.unmatched_right)} {j.unmatched_right[:3]}")
     loader = [n.removeprefix("warning ") for n in frames.audit.notes if n.startswith("warning ")]
     for note in frames.audit.notes:
         if not note.startswith("warning "):
@@ -164,8 +165,10 @@ def _change(args) -> int:
             raise MapperError(write_error_text(exc, args.csv, choose="choose another --csv path", folder=False)) from None
         print(f"wrote {args.csv}")
     print(f"{totals['areas']} study-area areas, {totals['from_release']} -> {totals['to_release']}:")
-    for key, label in (("gigabit_gain_n", "premises gaining gigabit"), ("below_uso_change_n", "change in premises below the USO"),
-                       ("unable_30_change_n", "change in premises unable to get 30 Mbit/s"), ("premises_change_n", "change in premises"),
+    for key, label in (("gigabit_gain_n", "premises gaining gigabit"),
+                       ("below_uso_change_n", "change in premises below the USO"),
+                       ("unable_30_change_n", "change in premises unable to get 30 Mbit/s"),
+                       ("premises_change_n", "change in premises"),
                        ("no_gigabit_now_change_n", "change in BDUK premises without gigabit"),
                        ("contract_change_n", "change in premises in a Project Gigabit contract"),
                        ("commercial_change_n", "change in premises in commercial plans"),
@@ -203,7 +206,8 @@ def _fetch(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"build": _build, "inspect": _inspect, "check": _check, "indicators": _indicators, "pack": _pack, "fetch": _fetch, "change": _change}[args.command]
+    handler = {"build": _build, "inspect": _inspect, "check": _check, "indicators": _indicators, "pack": _pack,
+               "fetch": _fetch, "change": _change}[args.command]
     _sigterm_as_interrupt()
     try:
         return handler(args)

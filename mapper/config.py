@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -470,7 +471,7 @@ def _score(sec: _Section, known: tuple[str, ...], inputs_raw: dict) -> ScoreConf
         raise tiers.fail("thresholds", "'score.tiers.thresholds' must be a list of score cut-offs, e.g. [20, 40, 60, 80]")
     thresholds = tuple(_Section(sec.w, tiers.dotted, {"thresholds": t}, None)
                        .number("thresholds", 0, lo=0, hi=100, what="a list of scores from 0 to 100") for t in raw_t)
-    if scheme == "fixed" and (len(thresholds) != k - 1 or any(b <= a for a, b in zip(thresholds, thresholds[1:]))):
+    if scheme == "fixed" and (len(thresholds) != k - 1 or any(b <= a for a, b in itertools.pairwise(thresholds))):
         raise tiers.fail("thresholds", f"'score.tiers.thresholds' must be {k - 1} increasing score cut-offs for k={k} "
                                        f"(strictly increasing, 0-100), not {list(thresholds)}")
     min_premises = sec.integer("min_premises", 50, lo=0, hi=1_000_000)

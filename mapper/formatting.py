@@ -9,6 +9,7 @@ becomes; it differs by medium (``"n/a"`` in prose, ``""`` in a table cell).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 
 def is_missing(x) -> bool:
@@ -100,3 +101,20 @@ def distinct_decimals(*shares, decimals: int = 1, most: int = 3) -> int:
         if len(printed) == len(values):
             return d
     return most
+
+
+def labels(section: str) -> dict[str, str]:
+    """Reader-facing labels from ``mapper/labels.yaml`` (``workbook_headers`` or ``menu_labels``)."""
+    return dict(_labels()[section])
+
+
+def _labels() -> dict:
+    global _LABELS
+    if _LABELS is None:
+        import yaml
+
+        _LABELS = yaml.safe_load((Path(__file__).with_name("labels.yaml")).read_text("utf-8"))
+    return _LABELS
+
+
+_LABELS: dict | None = None

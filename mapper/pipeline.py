@@ -29,7 +29,12 @@ from .config import Config
 from .errors import JoinError, MapperError
 from .join import Audit, audited_merge
 from .join.geographies import (
-    Joined, aggregate_counts, la_frame, lsoa_base, lsoa_counts, pcon10_frame, pcon_frame, study_lads,
+    la_frame,
+    lsoa_base,
+    lsoa_counts,
+    pcon10_frame,
+    pcon_frame,
+    study_lads,
 )
 from .load.cache import Fetched, load_fetched
 from .load.ofcom import OfcomTable, load_ofcom
@@ -38,7 +43,8 @@ from .load.tables import read_table
 from .score import available_indicators, compute_indicators, present_indicators, score_areas, totals
 from .score.change import compare as compare_releases
 from .score.context import national_context
-from .score.diagnosis import chosen as diagnosis_choices, diagnose
+from .score.diagnosis import chosen as diagnosis_choices
+from .score.diagnosis import diagnose
 from .score.stability import rank_stability
 
 log = logging.getLogger(__name__)
@@ -241,7 +247,7 @@ def _count_columns(frame: pd.DataFrame) -> list[str]:
         "premises", "matched_premises", "nonres_premises", "mobile_premises", "mobile_land_cells", "imd2025_lsoas",
         "lsoa_count")]
     people = [c for c in PEOPLE_COLUMNS if c in frame.columns]
-    inds = [c for c in frame.columns if c.endswith("_num") or c.endswith("_den")]
+    inds = [c for c in frame.columns if c.endswith(("_num", "_den"))]
     return list(dict.fromkeys(base + people + inds))
 
 
@@ -371,8 +377,8 @@ def _mark_older(*levels: Level | None) -> None:
 
 def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
     """Every output file's bytes, keyed by file name. Pure: writes nothing."""
-    from .render import render_level
     from .publish.tables import level_table, metadata_json, totals_table
+    from .render import render_level
 
     files: dict[str, bytes] = {}
     for level in frames.levels:

@@ -7,9 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from _paths import DATA, LA_FILE, LA_RES_FILE, ROOT, TESTDATA  # noqa: F401  (tests import these from _paths)
-
+from _paths import DATA, LA_FILE, LA_RES_FILE, ROOT, TESTDATA
 
 #: End-to-end tests marked ``slow`` here, in one place (``make test-fast`` runs ``-m "not slow"``):
 #: whole modules (path prefixes) and single tests (node-id prefixes). Browser tests are slow too.

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import DATA, LA_FILE, ROOT, TESTDATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, LA_FILE, ROOT, TESTDATA
 from mapper.load.ofcom import load_ofcom
 
 BAD = TESTDATA / "bad"

@@ -10,12 +10,17 @@ outputs/screenshots when MAPPER_KEEP_SCREENSHOTS is set) so a person can look.
 
 from __future__ import annotations
 
+import base64
 import os
+import re
+import shutil
+import subprocess
 from dataclasses import replace
-
-from mapper.config import override
+from pathlib import Path
 
 import pytest
+
+from mapper.config import override
 
 pytestmark = pytest.mark.browser
 
@@ -86,9 +91,8 @@ def test_every_output_page_opens_offline_and_draws(driver, built, tmp_path_facto
 
 
 def test_view_switch_changes_colours_and_legend(driver, built, tmp_path_factory):
-    from selenium.webdriver.support.ui import Select, WebDriverWait
-
     from _browser import canvas_stats, wait_drawn
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     _open(driver, built / LA)
     before, legend_before = canvas_stats(driver)["colours"], _state(driver)["legend"]
@@ -198,9 +202,9 @@ def test_tooltip_popup_and_table_are_linked(driver, built):
 
 
 def test_text_from_data_and_config_is_shown_not_run(driver, cfg, tmp_path):
+    from _browser import console_errors, wait_drawn
     from test_render import EVIL, tiny_level
 
-    from _browser import console_errors, wait_drawn
     from mapper.render import render_level
 
     evil_cfg = replace(cfg, title=EVIL)
@@ -229,9 +233,9 @@ def test_text_from_data_and_config_is_shown_not_run(driver, cfg, tmp_path):
 
 
 def test_split_level_overview_links_to_group_maps(driver, cfg, tmp_path):
+    from _browser import canvas_stats, console_errors, wait_drawn
     from test_render import tiny_level
 
-    from _browser import canvas_stats, console_errors, wait_drawn
     from mapper.render import render_level
 
     small = override(cfg, map={"split_above": 4})
@@ -253,6 +257,7 @@ def test_split_level_overview_links_to_group_maps(driver, cfg, tmp_path):
 def test_basemap_on_and_offline_still_draws_the_areas(driver, cfg, frames, tmp_path):
     """map.basemap: true with no network: tiles fail (blocked), the areas still draw on the plain background."""
     from _browser import canvas_stats, console_errors, requested_urls, wait_drawn
+
     from mapper.render import render_level
 
     tiles = replace(cfg, map=replace(cfg.map, basemap=True))
@@ -273,12 +278,6 @@ def test_basemap_on_and_offline_still_draws_the_areas(driver, cfg, frames, tmp_p
 # ---------------------------------------------------------------------------------------------
 # issue 16: phone, print, shared links, emailed alone, search, generated text, labels
 # ---------------------------------------------------------------------------------------------
-
-import base64
-import re
-import shutil
-import subprocess
-from pathlib import Path
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -453,7 +452,7 @@ def test_generated_text_is_true_for_every_area(desktop, built, frames):
         mid = level.totals.iloc[-1]
         assert len(texts) == len(frame)
 
-        def word(a: float, b: float) -> str:
+        def word(a: float, b: float, dec: int = dec) -> str:
             sa, sb = f"{100 * a:.{dec}f}", f"{100 * b:.{dec}f}"
             return "the same as" if sa == sb else ("higher than" if a > b else "lower than")
 
@@ -637,7 +636,7 @@ def test_table_page_prints_readable_columns(desktop, built):
         widths = desktop.execute_script("return Array.from(document.querySelectorAll('table')).map(function (t) { var c = t.querySelector('caption'); return [c ? c.textContent : 'method', Math.max(t.getBoundingClientRect().width, t.scrollWidth), c ? t.querySelectorAll('thead th').length : 0]; })")
         assert desktop.execute_script("return document.documentElement.scrollWidth") <= page_w + 2
         assert len(widths) >= 5
-        for caption, width, cols in widths:
+        for caption, width, _cols in widths:
             assert width <= page_w + 2, (caption, width)  # every column of every table is on the page
         assert sum(c for _, _, c in widths) >= 52  # all the figures are there, split into tables that fit
     finally:

@@ -5,10 +5,10 @@ import io
 from pathlib import Path
 
 import pytest
-
 from _paths import DATA
-from mapper.score.change import ChangeError, compare
+
 from mapper.load.ofcom import OfcomTable, load_ofcom
+from mapper.score.change import ChangeError, compare
 
 PCON = DATA / "ofcom/pcon"
 
@@ -92,8 +92,8 @@ def test_cli_compares_two_bduk_releases_per_local_authority(tmp_path, capsys):
     Release B: one of them is now in a Project Gigabit contract, the other has gigabit.
     """
     import pandas as pd
-
     from _paths import TESTDATA
+
     from mapper.cli import main
 
     sample = pd.read_csv(TESTDATA / "bduk/202605_BDUK_uprn_release_sample.csv", dtype=str, keep_default_na=False)

@@ -4,10 +4,10 @@ import csv
 
 import pandas as pd
 import pytest
-
 from _paths import DATA, LA_FILE, LA_RES_FILE
-from mapper.join.companion_counts import mobile_counts, non_residential, takeup_counts
+
 from mapper.errors import ValueProblem
+from mapper.join.companion_counts import mobile_counts, non_residential, takeup_counts
 from mapper.load.ofcom import load_ofcom
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 import yaml
-
 from _paths import ROOT
+
 from mapper.config import load_config
 from mapper.errors import ConfigError
 from mapper.score import INDICATORS

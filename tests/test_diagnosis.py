@@ -21,7 +21,7 @@ def frame():
 
 
 #: No absolute floors: these tests pin the relative rule (the floors have tests of their own below).
-NO_FLOORS = {part: (0.0, 0.0) for part in ("infrastructure", "inclusion", "mobile", "business", "takeup")}
+NO_FLOORS = dict.fromkeys(("infrastructure", "inclusion", "mobile", "business", "takeup"), (0.0, 0.0))
 CFG = DiagnosisConfig(infrastructure=(IndicatorChoice("no_gigabit", 1.0),),
                       inclusion=(IndicatorChoice("deprived_population", 1.0),), threshold=60, route_threshold=80,
                       floors=NO_FLOORS)
@@ -29,7 +29,7 @@ CFG = DiagnosisConfig(infrastructure=(IndicatorChoice("no_gigabit", 1.0),),
 
 def test_sub_indices_are_percentile_ranks():
     f = frame()
-    infra, pct, used = sub_index(f, CFG.infrastructure, f["frame_group"])
+    infra, _pct, used = sub_index(f, CFG.infrastructure, f["frame_group"])
     assert used == ["no_gigabit"]
     assert infra.tolist() == [100.0, 75.0, 50.0, 25.0]
 

@@ -4,9 +4,9 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from _paths import ROOT
 from shapely.geometry import Polygon
 
-from _paths import ROOT
 from mapper.render.geometry import GeometryError, coverage_report, simplify_coverage
 
 LAD = ROOT / "boundaries/LAD24_BUC_midlands.geojson"

@@ -6,14 +6,21 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _paths import ROOT, TESTDATA
 from shapely.geometry import box
 
-from _paths import ROOT, TESTDATA
 from mapper.errors import JoinError, SchemaError
 from mapper.join import Audit
+from mapper.join.lsoa import (
+    assign_points,
+    bduk_aggregate,
+    bduk_columns,
+    normalise_oa_lookup,
+    oa_to_lsoa,
+    postcode_lsoa_lookup,
+    postcode_to_lsoa,
+)
 from mapper.load.ofcom import load_ofcom
-from mapper.join.lsoa import (assign_points, bduk_aggregate, bduk_columns, normalise_oa_lookup, oa_to_lsoa,
-                         postcode_lsoa_lookup, postcode_to_lsoa)
 
 OA_FILE = TESTDATA / "ofcom/202601_fixed_oa_coverage_r1_sample.csv"
 PC_FILE = TESTDATA / "ofcom/202601_fixed_pc_coverage_r2_CR_sample.csv"

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mapper.config import load_config
 from mapper.pack.tables import pack_table
 from mapper.publish.tables import indicator_columns
-from mapper.config import load_config
 
 
 def _payload(html: str) -> dict:

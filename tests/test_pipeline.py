@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
-
 from _paths import LA_FILE, ROOT
+
 from mapper.errors import JoinError
 from mapper.pipeline import build_frames, render_outputs
 
@@ -145,7 +145,7 @@ def test_name_only_release_matches_codes_by_name(cfg, tmp_path):
     # no 2019 residential file, and no earlier release to compare with
     inputs = {k: v for k, v in cfg.inputs.items() if k not in ("pcon10_coverage_residential", "pcon10_coverage_previous")}
     frames = build_frames(replace(cfg, inputs={**inputs, "pcon10_coverage": path}))
-    names = [j for j in frames.audit.joins if j.name.endswith("codes from names")][0]
+    names = next(j for j in frames.audit.joins if j.name.endswith("codes from names"))
     assert names.matched >= 105 and names.unmatched_right == []
     got = frames.pcon10.frame.set_index("code")["premises"]
     want = src.data.set_index("code")["premises"]

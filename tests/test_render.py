@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from mapper.config import override
 from mapper.errors import ConfigError
 from mapper.pipeline import Level
-from mapper.config import override
 from mapper.render import render_level
 from mapper.render.data import DIAGNOSES
 from mapper.render.page import script_json

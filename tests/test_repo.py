@@ -3,8 +3,8 @@
 import subprocess
 
 import yaml
-
 from _paths import ROOT
+
 from mapper._io import sha256_file
 
 
@@ -35,7 +35,6 @@ def test_every_shipped_data_file_is_registered_with_its_hash():
 def test_county_lookup_is_consistent_with_ons_code_blocks():
     """The compiled LAD -> county lookup: every Midlands LAD once; each county's districts are one block of E07 codes."""
     import pandas as pd
-
     from _paths import DATA
 
     look = pd.read_csv(DATA / "lookups/LAD24_CTY24_midlands.csv", dtype=str)

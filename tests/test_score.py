@@ -12,8 +12,8 @@ from mapper.score import assign_tiers, compute_indicators, normalise, score_area
 
 
 def cfg(**kw):
-    base = dict(indicators=(IndicatorChoice("no_gigabit", 1.0), IndicatorChoice("below_uso", 1.0)),
-                normalisation="minmax", tiers=TierConfig("quantiles", 2), min_premises=10, ranking="rate")
+    base = {"indicators": (IndicatorChoice("no_gigabit", 1.0), IndicatorChoice("below_uso", 1.0)),
+                "normalisation": "minmax", "tiers": TierConfig("quantiles", 2), "min_premises": 10, "ranking": "rate"}
     base.update(kw)
     return ScoreConfig(**base)
 

@@ -20,13 +20,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from _paths import LA_FILE, ROOT
 from test_bad_inputs import _check_config, run_cli
 
 from mapper._io import check_input_file, csv_text, neutralise_formula
-from mapper.publish.files import contained_path
 from mapper.errors import InputFileError
+from mapper.publish.files import contained_path
 
 # --- a planted or received pack manifest must not delete anything outside the pack -----------------
 
@@ -141,8 +140,8 @@ def test_formula_names_stay_text_in_the_workbook():
 def test_a_formula_area_name_from_the_input_reaches_the_csv_inert(tmp_path, cfg):
     """End to end: an LA name in the coverage file that is a formula; the published CSV holds it as text."""
     from mapper.config import load_config
-    from mapper.publish.tables import level_table
     from mapper.pipeline import build_frames
+    from mapper.publish.tables import level_table
     from mapper.score import INDICATORS
 
     text = LA_FILE.read_text("utf-8").replace("Bassetlaw", "=HYPERLINK(\"http://x\")", 1)

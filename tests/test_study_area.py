@@ -13,8 +13,8 @@ import json
 import pandas as pd
 import pytest
 import yaml
-
 from _paths import DATA, ROOT
+
 from mapper.config import load_config
 
 NATIONAL = DATA / "ofcom/national/202507_fixed_laua_coverage_r01.csv"
@@ -65,7 +65,7 @@ def test_the_north_east_builds_with_its_own_names(north_east):
 
 
 def test_north_east_totals_are_the_national_files_sums(north_east):
-    cfg, frames, files = north_east
+    _cfg, _frames, files = north_east
     raw = pd.read_csv(NATIONAL, encoding="utf-8")
     lookup = pd.read_csv(DATA / "lookups/LAD24_RGN24_lookup_england.csv")
     ne = raw[raw["laua"].isin(lookup.loc[lookup["RGN24CD"] == "E12000001", "LAD24CD"])]
@@ -79,7 +79,7 @@ def test_north_east_totals_are_the_national_files_sums(north_east):
 
 
 def test_no_midlands_text_and_missing_inputs_are_said(north_east):
-    cfg, frames, files = north_east
+    _cfg, frames, files = north_east
     for name, data in files.items():
         text = data.decode("utf-8", "replace").replace("Midlands connectivity gap mapper", "")
         assert "Midlands" not in text, name

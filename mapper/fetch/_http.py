@@ -47,16 +47,16 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import requests
 import urllib3.exceptions
 
 from .. import __version__
-from .._io import sha256_file
+from .._io import pid_alive, sha256_file
 from ..errors import FetchError, MapperError
 
 USER_AGENT = f"midlands-connectivity-mapper/{__version__} (python-requests/{requests.__version__})"
@@ -98,7 +98,7 @@ def url_key(url: str) -> str:
 
 
 def _utc_now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -113,16 +113,16 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def describe_body(head: bytes) -> str:
     """A short human description of what a body that should have been binary looks like."""
     text = head[:512].lstrip().lower()
-    if text.startswith(b"<!doctype html") or text.startswith(b"<html") or b"<html" in text[:200]:
+    if text.startswith((b"<!doctype html", b"<html")) or b"<html" in text[:200]:
         return "an HTML page (the server probably sent an error or login page instead of the file)"
-    if text.startswith(b"{") or text.startswith(b"["):
+    if text.startswith((b"{", b"[")):
         return "a JSON document (probably an error message from the server)"
     if not head:
         return "an empty body"
@@ -136,18 +136,6 @@ def check_zip_head(path: Path, url: str) -> None:
     if not head.startswith(ZIP_MAGIC):
         raise FetchError(f"{url}: expected a zip archive but got {describe_body(head)}; nothing was cached")
 
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def clean_stale_parts(files_dir: str | os.PathLike) -> list[Path]:
@@ -168,7 +156,7 @@ def clean_stale_parts(files_dir: str | os.PathLike) -> list[Path]:
         m = PART_NAME.match(path.name)
         try:
             if m is not None:
-                if _pid_alive(int(m["pid"])):
+                if pid_alive(int(m["pid"])):
                     continue
             elif now - path.stat().st_mtime < LEGACY_PART_AGE:
                 continue
@@ -445,7 +433,7 @@ class Fetcher:
             self._encoding = ""
             try:
                 resp = self.session.request(method, url, timeout=(self.timeout, self.timeout), stream=True, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - every exception is classified or re-raised
+            except Exception as exc:
                 last = self._classify(url, exc, None)
             else:
                 try:
@@ -500,7 +488,7 @@ class Fetcher:
                 raise http.client.IncompleteRead(b"", expected - got)
         except MapperError:
             raise
-        except Exception as exc:  # noqa: BLE001 - classified by _attempts
+        except Exception as exc:
             raise _Partial(exc, got) from None
         return got
 

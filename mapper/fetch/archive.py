@@ -27,8 +27,8 @@ import re
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable
 
 from ..errors import ArchiveError
 from ._http import ZIP_MAGIC, describe_body

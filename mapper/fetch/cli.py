@@ -12,10 +12,9 @@ def add_fetch_parser(sub) -> None:
 
 
 def run_fetch(args, cfg) -> int:
+    from ..errors import ConfigError
     from . import fetch_all
     from .sources import BY_NAME
-
-    from ..errors import ConfigError
 
     unknown = [s for s in (args.only or []) if s not in BY_NAME]
     if unknown:

@@ -20,18 +20,18 @@ import json
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlencode
 
 import pandas as pd
 
 from .._io import atomic_write_bytes, atomic_write_text, sha256_file
+from ..config import FetchSettings, SourceSettings
 from ..errors import ArchiveError, FetchError
 from . import arcgis
 from ._http import Fetcher
 from .archive import extract_members
-from ..config import FetchSettings, SourceSettings
 from .sources import SOURCES
 
 MANIFEST = "manifest.json"

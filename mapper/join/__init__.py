@@ -11,12 +11,28 @@
 
 from .audit import Audit, JoinReport, audited_merge, normalise_name, resolve_codes_by_name
 from .deprivation import (
-    DEPRIVED_DECILE_MAX, IMD_LSOA_COUNT, PEOPLE_COUNTS, aggregate_people, deprivation_counts, lsoa21_deprivation,
-    lsoa_points_in_areas, rank_to_decile,
+    DEPRIVED_DECILE_MAX,
+    IMD_LSOA_COUNT,
+    PEOPLE_COUNTS,
+    aggregate_people,
+    deprivation_counts,
+    lsoa21_deprivation,
+    lsoa_points_in_areas,
+    rank_to_decile,
 )
 
 __all__ = [
-    "Audit", "JoinReport", "audited_merge", "normalise_name", "resolve_codes_by_name", "DEPRIVED_DECILE_MAX",
-    "IMD_LSOA_COUNT", "PEOPLE_COUNTS", "aggregate_people", "deprivation_counts", "lsoa21_deprivation",
-    "lsoa_points_in_areas", "rank_to_decile",
+    "DEPRIVED_DECILE_MAX",
+    "IMD_LSOA_COUNT",
+    "PEOPLE_COUNTS",
+    "Audit",
+    "JoinReport",
+    "aggregate_people",
+    "audited_merge",
+    "deprivation_counts",
+    "lsoa21_deprivation",
+    "lsoa_points_in_areas",
+    "normalise_name",
+    "rank_to_decile",
+    "resolve_codes_by_name",
 ]

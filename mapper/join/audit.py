@@ -19,7 +19,6 @@ import pandas as pd
 from ..errors import JoinError
 
 
-
 @dataclass
 class JoinReport:
     name: str
@@ -93,9 +92,11 @@ def audited_merge(
     audit.joins.append(report)
     failures = []
     if required in ("left", "both") and len(unmatched_left) > max_unmatched:
-        failures.append(f"{len(unmatched_left)} of {len(lk)} {left_label} key(s) have no match in {right_label}: {unmatched_left[:8]}")
+        failures.append(f"{len(unmatched_left)} of {len(lk)} {left_label} key(s) have no match in {right_label}: "
+                        f"{unmatched_left[:8]}")
     if required in ("right", "both") and len(unmatched_right) > max_unmatched:
-        failures.append(f"{len(unmatched_right)} of {len(rk)} {right_label} key(s) have no match in {left_label}: {unmatched_right[:8]}")
+        failures.append(f"{len(unmatched_right)} of {len(rk)} {right_label} key(s) have no match in {left_label}: "
+                        f"{unmatched_right[:8]}")
     if failures:
         raise JoinError(
             f"join '{name}': " + "; ".join(failures)

@@ -30,7 +30,8 @@ def non_residential(all_df: pd.DataFrame, res_df: pd.DataFrame, *, all_file: str
     r = res_df.set_index("code")[measures].reindex(a.index)
     missing = r.index[r["premises"].isna()].tolist()
     if missing:
-        raise ValueProblem(f"{res_file}: no residential row for area(s) {missing[:5]} that {all_file} has; use files of the same release")
+        raise ValueProblem(f"{res_file}: no residential row for area(s) {missing[:5]} that {all_file} has; "
+                           "use files of the same release")
     diff = a.astype("Float64") - r.astype("Float64")
     bad = diff < 0
     if bad.to_numpy().any():

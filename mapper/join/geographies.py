@@ -26,7 +26,8 @@ from ..errors import ConfigError, MapperError
 from ..load.geo import read_boundaries
 from ..load.geography import require_same_constituency_set
 from ..load.ofcom import OfcomTable, load_ofcom
-from ..load.tables import read_table, study_lads as _lookup_lads
+from ..load.tables import read_table
+from ..load.tables import study_lads as _lookup_lads
 from .audit import Audit, audited_merge, resolve_codes_by_name
 from .companion_counts import mobile_counts, non_residential, takeup_counts
 from .deprivation import DEPRIVED_DECILE_MAX, lsoa21_deprivation, lsoa_points_in_areas
@@ -111,7 +112,8 @@ def add_companions(cfg: Config, audit: Audit, frame, table: OfcomTable, coverage
     if res is not None:
         rows = coverage_in_area(res, wanted, label=f"{label} residential coverage", audit=audit)
         nonres = non_residential(coverage, rows, all_file=table.meta["file"], res_file=res.meta["file"])
-        frame = audited_merge(frame, nonres, left_on="code", right_on="code", name=f"{label}: non-residential (all - residential)",
+        frame = audited_merge(frame, nonres, left_on="code", right_on="code",
+                              name=f"{label}: non-residential (all - residential)",
                               left_label=f"{label} areas", right_label=f"areas in {res.meta['file']}", audit=audit,
                               required="both", max_unmatched=cfg.max_unmatched)
     else:
@@ -262,7 +264,8 @@ def la_frame(cfg: Config, audit: Audit, lads: pd.DataFrame, lsoa: pd.DataFrame |
     geo = geo[geo["code"].isin(wanted)]
     frame = audited_merge(
         geo.rename(columns={"name": "boundary_name"}), coverage, left_on="code", right_on="code",
-        name="LAD24 boundaries <-> LA coverage", left_label="LAD24 boundaries", right_label=f"coverage rows ({table.meta['file']})",
+        name="LAD24 boundaries <-> LA coverage", left_label="LAD24 boundaries",
+        right_label=f"coverage rows ({table.meta['file']})",
         audit=audit, required="both", max_unmatched=cfg.max_unmatched,
     )
     frame = add_companions(cfg, audit, frame, table, coverage, wanted, res_key="la_coverage_residential",
@@ -340,17 +343,8 @@ def pcon_frame(cfg: Config, audit: Audit, lads: pd.DataFrame, lsoa: pd.DataFrame
     code_f, name_f = cfg.boundary_fields["pcon"]
     geo = read_boundaries(cfg.inputs["pcon_boundaries"], code_f, name_f)
     # 2024 codes are never joined to 2010 boundaries (or the other way round): refuse a mix at once.
-    require_same_constituency_set(table.data["code"].dropna(), f"inputs.pcon_coverage ({table.meta['file']})",
-                                  geo["code"], f"inputs.pcon_boundaries ({cfg.inputs['pcon_boundaries'].name})")
-    wanted = set(geo["code"])
-    coverage = coverage_in_area(table, wanted, label=f"{label} coverage", audit=audit)
-    frame = audited_merge(
-        geo.rename(columns={"name": "boundary_name"}), coverage, left_on="code", right_on="code",
-        name="PCON24 boundaries <-> constituency coverage", left_label="study-area PCON24 boundaries",
-        right_label=f"coverage rows ({table.meta['file']})", audit=audit, required="both", max_unmatched=cfg.max_unmatched,
-    )
-    frame = add_companions(cfg, audit, frame, table, coverage, wanted, res_key="pcon_coverage_residential",
-                           mobile_key=None, takeup_key=None, label=label)
+    frame, coverage, wanted = _seat_frame(cfg, audit, table, geo, "pcon", label, boundaries="PCON24",
+                                          join_name="PCON24 boundaries <-> constituency coverage", required="both")
     keys = ["pcon_coverage", "pcon_boundaries"]
     if "pcon_region_lookup" in cfg.inputs:
         region = read_table(cfg.inputs["pcon_region_lookup"], "pcon24_region", key="pcon_code")
@@ -405,17 +399,9 @@ def pcon10_frame(cfg: Config, audit: Audit, lads: pd.DataFrame, lsoa: pd.DataFra
     if table.meta["name_only"]:
         data = resolve_codes_by_name(data, geo, audit=audit, label=f"constituency coverage ({table.meta['file']})")
         table = OfcomTable(data, table.meta)
-    require_same_constituency_set(table.data["code"].dropna(), f"inputs.pcon10_coverage ({table.meta['file']})",
-                                  geo["code"], f"inputs.pcon10_boundaries ({cfg.inputs['pcon10_boundaries'].name})")
-    wanted = set(geo["code"])
-    coverage = coverage_in_area(table, wanted, label=f"{label} coverage", audit=audit)
-    frame = audited_merge(
-        geo.rename(columns={"name": "boundary_name"}), coverage, left_on="code", right_on="code",
-        name="PCON21 boundaries <-> constituency coverage (2010 seats)", left_label="study-area PCON21 boundaries",
-        right_label=f"coverage rows ({table.meta['file']})", audit=audit, required="left", max_unmatched=cfg.max_unmatched,
-    )
-    frame = add_companions(cfg, audit, frame, table, coverage, wanted, res_key="pcon10_coverage_residential",
-                           mobile_key=None, takeup_key=None, label=label)
+    frame, coverage, _ = _seat_frame(cfg, audit, table, geo, "pcon10", label, boundaries="PCON21",
+                                          join_name="PCON21 boundaries <-> constituency coverage (2010 seats)",
+                                          required="left")
     keys = ["pcon10_coverage", "pcon10_boundaries"]
     class_col = "urban_rural"
     if "pcon10_rurality" in cfg.inputs:
@@ -460,3 +446,23 @@ def pcon10_frame(cfg: Config, audit: Audit, lads: pd.DataFrame, lsoa: pd.DataFra
     joined = Joined(gpd.GeoDataFrame(frame, geometry="geometry", crs=geo.crs), table, coverage, tuple(keys))
     joined.frame.attrs["class_col"] = class_col
     return joined
+
+def _seat_frame(cfg: Config, audit: Audit, table, geo, key: str, label: str, *, boundaries: str, join_name: str,
+                required: str):
+    """Constituency boundaries joined to their coverage rows (one constituency set only) and companion counts.
+
+    ``key`` is the level's input prefix (``pcon`` or ``pcon10``); returns (frame, coverage, codes).
+    """
+    require_same_constituency_set(table.data["code"].dropna(), f"inputs.{key}_coverage ({table.meta['file']})",
+                                  geo["code"], f"inputs.{key}_boundaries ({cfg.inputs[f'{key}_boundaries'].name})")
+    wanted = set(geo["code"])
+    coverage = coverage_in_area(table, wanted, label=f"{label} coverage", audit=audit)
+    frame = audited_merge(
+        geo.rename(columns={"name": "boundary_name"}), coverage, left_on="code", right_on="code",
+        name=join_name, left_label=f"study-area {boundaries} boundaries",
+        right_label=f"coverage rows ({table.meta['file']})", audit=audit, required=required,
+        max_unmatched=cfg.max_unmatched,
+    )
+    frame = add_companions(cfg, audit, frame, table, coverage, wanted, res_key=f"{key}_coverage_residential",
+                           mobile_key=None, takeup_key=None, label=label)
+    return frame, coverage, wanted

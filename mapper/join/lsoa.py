@@ -109,7 +109,8 @@ def oa_to_lsoa(coverage: pd.DataFrame, lookup: pd.DataFrame, *, audit: Audit, me
     out = out.reset_index()
     for c in counts:
         if c.endswith("_n"):
-            out[c.removesuffix("_n") + "_pct"] = np.where(out["premises"] > 0, 100.0 * out[c] / out["premises"].where(out["premises"] > 0, 1), np.nan)
+            safe = out["premises"].where(out["premises"] > 0, 1)
+            out[c.removesuffix("_n") + "_pct"] = np.where(out["premises"] > 0, 100.0 * out[c] / safe, np.nan)
     measures = sorted(c.removesuffix("_n") for c in counts if c.endswith("_n"))
     audit.notes.append(
         f"LSOA21 from output areas ({meta.get('file', 'output-area file')}): {len(out)} LSOAs from {int(out['oa_count'].sum())} "
@@ -202,7 +203,8 @@ def postcode_lsoa_lookup(points: pd.DataFrame, lsoa_geo: gpd.GeoDataFrame, *, au
     e = next((cols[c] for c in ("east1m", "oseast1m", "easting") if c in cols), None)
     n = next((cols[c] for c in ("north1m", "osnrth1m", "northing") if c in cols), None)
     if not (pc and e and n):
-        raise SchemaError(f"postcode points: need a postcode and grid reference columns (pcd7, east1m, north1m); found {list(points.columns)}")
+        raise SchemaError("postcode points: need a postcode and grid reference columns (pcd7, east1m, north1m); "
+                          f"found {list(points.columns)}")
     geo = _lsoa_27700(lsoa_geo)
     east = pd.to_numeric(points[e], errors="coerce").to_numpy()
     north = pd.to_numeric(points[n], errors="coerce").to_numpy()
@@ -218,13 +220,15 @@ def postcode_lsoa_lookup(points: pd.DataFrame, lsoa_geo: gpd.GeoDataFrame, *, au
             name="postcode grid references -> LSOA21 polygons", left="postcode points", right="LSOA21 polygons",
             left_keys=len(points), right_keys=len(geo), matched=len(out), unmatched_left=[],
             unmatched_right=sorted(set(codes) - set(out["lsoa21_code"]))[:50], required="none",
-            note=f"point in polygon in EPSG:27700; {no_grid} postcode(s) without a grid reference, {outside} outside every LSOA polygon",
+            note=f"point in polygon in EPSG:27700; {no_grid} postcode(s) without a grid reference, {outside} outside "
+                 "every LSOA polygon",
         ))
     return out
 
 
 # --------------------------------------------------------------------- (b) postcodes
-def postcode_to_lsoa(coverage: pd.DataFrame, postcode_lsoa: pd.DataFrame, *, audit: Audit, meta: dict | None = None) -> pd.DataFrame:
+def postcode_to_lsoa(coverage: pd.DataFrame, postcode_lsoa: pd.DataFrame, *, audit: Audit,
+                     meta: dict | None = None) -> pd.DataFrame:
     """Unweighted mean of postcode coverage rates per LSOA21.
 
     ``coverage`` is ``load_ofcom(postcode_file).data`` (``code`` = postcode,
@@ -349,7 +353,8 @@ def _batch_counts(table, cols: dict[str, str], postcodes=None, lsoas=None):
     t = pa.table(data)
     a = t.group_by(["lad_code", "lsoa21_code", "subsidy_control_status", "current_gigabit", "future_gigabit",
                     "in_contract"]).aggregate([([], "count_all")])
-    b = t.group_by(["lad_code", "contract_name", "supplier", "final_coverage_date", "subsidy_control_status"]).aggregate([([], "count_all")])
+    b = t.group_by(["lad_code", "contract_name", "supplier", "final_coverage_date", "subsidy_control_status"]
+                   ).aggregate([([], "count_all")])
     return a.to_pandas().rename(columns={"count_all": "n"}), b.to_pandas().rename(columns={"count_all": "n"}), unplaced
 
 
@@ -442,18 +447,22 @@ def bduk_aggregate(paths, postcode_lsoa: pd.DataFrame | None, *, audit: Audit, b
     lad = _wide(a, "lad_code")
     unknown = sorted(s for s in set(a["subsidy_control_status"].dropna()) if s.strip().casefold() not in BDUK_STATUS)
     if unknown:
-        notes.append(f"BDUK: subsidy control status value(s) {unknown[:5]} are not White, Grey/Black or Under Review; counted as status_other_n")
+        notes.append(f"BDUK: subsidy control status value(s) {unknown[:5]} are not White, Grey/Black or Under Review; "
+                     "counted as status_other_n")
     if to_lsoa is not None:
         placed = a.dropna(subset=["lsoa21_code"])
         unplaced = int(a.loc[a["lsoa21_code"].isna(), "n"].sum())
         lsoa = _wide(placed, "lsoa21_code")
         audit.joins.append(JoinReport(
-            name="bduk premises postcodes -> postcode LSOA21", left="BDUK premises rows", right="postcodes placed in a study-area LSOA21",
+            name="bduk premises postcodes -> postcode LSOA21", left="BDUK premises rows",
+            right="postcodes placed in a study-area LSOA21",
             left_keys=rows, right_keys=len(to_lsoa), matched=rows - unplaced, unmatched_left=sorted(unplaced_postcodes)[:50],
             unmatched_right=[], required="none",
-            note="counts are premises rows; premises whose postcode is outside the study area or not in the postcode directory have no LSOA (sample of postcodes listed)",
+            note="counts are premises rows; premises whose postcode is outside the study area or not in the postcode "
+                 "directory have no LSOA (sample of postcodes listed)",
         ))
-        notes.append(f"BDUK: {unplaced:,} of {rows:,} premises rows have a postcode with no study-area LSOA21 (LAD totals still include them)")
+        notes.append(f"BDUK: {unplaced:,} of {rows:,} premises rows have a postcode with no study-area LSOA21 "
+                     "(LAD totals still include them)")
     else:
         lsoa = pd.DataFrame(columns=["lsoa21_code", *BDUK_COUNTS])
     contracts = b.rename(columns={"n": "premises_n"}).fillna("").sort_values(keys_b).reset_index(drop=True)

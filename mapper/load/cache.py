@@ -16,13 +16,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ..join.companion_counts import non_residential
 from ..errors import MapperError
 from ..fetch import fetched_files
 from ..join.audit import Audit
+from ..join.companion_counts import non_residential
+from ..join.lsoa import bduk_aggregate, normalise_oa_lookup, oa_to_lsoa, postcode_lsoa_lookup, postcode_to_lsoa, read_points_csv
 from .ofcom import OfcomTable, load_ofcom
-from ..join.lsoa import (bduk_aggregate, normalise_oa_lookup, oa_to_lsoa, postcode_lsoa_lookup, postcode_to_lsoa,
-                   read_points_csv)
 from .provenance import describe
 
 PUBLISHERS = {"ofcom": ("Ofcom", "ofcom"), "oa": ("ONS", "ons"), "lsoa": ("ONS", "ons"), "lad": ("ONS", "ons"),

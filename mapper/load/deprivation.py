@@ -76,7 +76,8 @@ def _read(path: str | Path, schema: str, groups: tuple[str, ...]) -> pd.DataFram
             if bad.any():
                 i = int(np.flatnonzero(bad.to_numpy())[0])
                 raise ValueProblem(
-                    f"{path}: line {i + 2}, column '{_heading(path, schema, col)}': {values.iloc[i]:g} is not a whole number from "
+                    f"{path}: line {i + 2}, column '{_heading(path, schema, col)}': {values.iloc[i]:g} is not a whole "
+                    "number from "
                     f"{low} to {high:,}; IoD 2025 {'deciles' if col == decile else 'ranks'} run {low}-{high:,} "
                     "(check the file is the LSOA 2021 IoD 2025, not an older release)"
                 )

@@ -120,10 +120,12 @@ def read_boundaries(path: str | Path, code_field: str, name_field: str) -> gpd.G
     codes = gdf[code_field].astype("string").str.strip()
     blank = codes.fillna("") == ""
     if blank.any():
-        problems.append(f"{int(blank.sum())} feature(s) have a blank {code_field} (first: feature {int(np.flatnonzero(blank.to_numpy())[0]) + 1})")
+        first = int(np.flatnonzero(blank.to_numpy())[0]) + 1
+        problems.append(f"{int(blank.sum())} feature(s) have a blank {code_field} (first: feature {first})")
     dup = codes.duplicated(keep=False) & ~blank
     if dup.any():
-        problems.append(f"{code_field} value(s) {sorted(codes[dup].unique())[:5]} appear more than once; merge or remove the repeats")
+        problems.append(f"{code_field} value(s) {sorted(codes[dup].unique())[:5]} appear more than once; "
+                        "merge or remove the repeats")
     geoms = gdf.geometry
     empty = geoms.isna() | geoms.is_empty
     if empty.any():

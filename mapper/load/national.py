@@ -114,7 +114,8 @@ def _percent(path: Path, values: pd.Series, column: str, *, allow_excel_errors: 
     numbers, suppressed = parse_numeric(text.mask(excel, ""), path=path, column=column)
     bad = numbers.notna() & ((numbers < 0) | (numbers > 100))
     if bad.any():
-        raise ValueProblem(f"{path}: line {first_line(bad)}, column '{column}': percentage {numbers[bad].iloc[0]:g} is outside 0-100")
+        raise ValueProblem(f"{path}: line {first_line(bad)}, column '{column}': percentage {numbers[bad].iloc[0]:g} "
+                           "is outside 0-100")
     return numbers, suppressed | excel
 
 
@@ -172,19 +173,14 @@ def read_fixed_benchmarks(path: str | Path) -> OfcomTable:
             f"{path}: line {first_line(over)}, column 'Premises': {int(frame['count'][over].iloc[0]):,} is larger than "
             f"the block's Premise Base ({int(denom[over].iloc[0]):,}); check the row against the original Ofcom file"
         )
-    both = frame["count"].notna() & frame["pct_published"].notna() & denom.notna() & (denom > 0)
-    share = frame["count"].astype("Float64") / denom.astype("Float64") * 100
-    off = both & ((share - frame["pct_published"]).abs() > PCT_TOLERANCE)
-    if off.any():
-        i = off.to_numpy().nonzero()[0][0]
-        raise ValueProblem(
-            f"{path}: line {i + 2}, column '% Premises': {frame['pct_published'].iloc[i]:g} but Premises / Premise Base "
-            f"= {float(share.iloc[i]):.2f}%; the count or the percentage was changed: check the row against Ofcom's file"
-        )
+    _check_published_pct(path, frame["count"], denom, frame["pct_published"], PCT_TOLERANCE, decimals=2,
+                         what="column '% Premises'", ratio="Premises / Premise Base",
+                         advice="the count or the percentage was changed: check the row against Ofcom's file")
 
     dropped = sorted(raw.loc[frame["measure"].isna(), "speed"].unique())
     if dropped:
-        notice(path, f"left out {int(frame['measure'].isna().sum())} row(s) with Speed label(s) this tool does not know: {dropped[:6]}")
+        notice(path, f"left out {int(frame['measure'].isna().sum())} row(s) with Speed label(s) this tool does not "
+                     f"know: {dropped[:6]}")
     missing = int((missing_count | missing_pct).sum())
     if missing:
         notice(path, f"{missing} row(s) with a blank or suppressed Premises or % Premises cell: read as missing")
@@ -211,7 +207,8 @@ def benchmark_counts(table: OfcomTable, location: str = "England", premise_type:
     the block is not in it.
     """
     d = table.data
-    pick = d[(d["location"].map(header_key) == header_key(location)) & (d["premise_type"].map(header_key) == header_key(premise_type))
+    pick = d[(d["location"].map(header_key) == header_key(location))
+             & (d["premise_type"].map(header_key) == header_key(premise_type))
              & (d["rurality"].map(header_key) == header_key(rurality))]
     if pick.empty:
         raise SchemaError(
@@ -307,15 +304,9 @@ def read_mobile_benchmarks(path: str | Path) -> OfcomTable:
     complete = base_rows.groupby(group)["volume"].agg(lambda v: len(v) == 2 and v.notna().all())
     base = base_rows.groupby(group)["volume"].sum(min_count=2).where(complete)
     denom = pd.Series(base.reindex(pd.MultiIndex.from_frame(frame[group])).to_numpy(), index=frame.index)
-    both = frame["volume"].notna() & frame["coverage_pct"].notna() & denom.notna() & (denom > 0)
-    share = frame["volume"].astype("Float64") / denom.astype("Float64") * 100
-    off = both & ((share - frame["coverage_pct"]).abs() > MOBILE_PCT_TOLERANCE)
-    if off.any():
-        i = off.to_numpy().nonzero()[0][0]
-        raise ValueProblem(
-            f"{path}: line {i + 2}, column 'Coverage percentage': {frame['coverage_pct'].iloc[i]:g} but volume / "
-            f"(At least one + None) = {float(share.iloc[i]):.3f}%; check the row against the original Ofcom file"
-        )
+    _check_published_pct(path, frame["volume"], denom, frame["coverage_pct"], MOBILE_PCT_TOLERANCE, decimals=3,
+                         what="column 'Coverage percentage'", ratio="volume / (At least one + None)",
+                         advice="check the row against the original Ofcom file")
     missing = missing_pct | missing_vol
     if missing.any():
         lines = frame.loc[missing, "line"].tolist()
@@ -379,3 +370,15 @@ def mobile_benchmark_counts(table: OfcomTable, location: str = "England", rurali
         "land": add(v("4G", "Geographic", "At least one"), v("4G", "Geographic", "None")),
         "no_outdoor_4g_land": v("4G", "Geographic", "None"),
     }
+
+
+def _check_published_pct(path, count: pd.Series, denom: pd.Series, published: pd.Series, tolerance: float, *,
+                         decimals: int, what: str, ratio: str, advice: str) -> None:
+    """Stop with one line at the first row whose published percentage disagrees with count / denominator."""
+    both = count.notna() & published.notna() & denom.notna() & (denom > 0)
+    share = count.astype("Float64") / denom.astype("Float64") * 100
+    off = both & ((share - published).abs() > tolerance)
+    if off.any():
+        i = off.to_numpy().nonzero()[0][0]
+        raise ValueProblem(f"{path}: line {i + 2}, {what}: {published.iloc[i]:g} but {ratio} "
+                           f"= {float(share.iloc[i]):.{decimals}f}%; {advice}")

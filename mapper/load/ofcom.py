@@ -28,8 +28,6 @@ header with no rows, a truncated row, a 10,000-character name) raises.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -163,7 +161,8 @@ def load_ofcom(path: str | Path) -> OfcomTable:
 def _identifier_frame(path: Path, raw: pd.DataFrame, header: list[str], meta: dict) -> tuple[pd.DataFrame, list[str]]:
     level, code_col, name_col, extra = _detect_identifiers(header)
     if level is None:
-        known = sorted({s for spec in aliases()["identifiers"].values() for s in spec["code"]} | {"parliamentary_constituency_name"})
+        known = sorted({s for spec in aliases()["identifiers"].values() for s in spec["code"]}
+                       | {"parliamentary_constituency_name"})
         raise SchemaError(
             f"{path}: cannot tell the geography: none of the identifier columns {known} is present "
             f"(first columns found: {header[:4]}); is this an Ofcom Connected Nations file? "

@@ -22,12 +22,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError, ValueProblem
-from .geo import UK_BOX, WGS84
 from .csvfile import first_line
+from .geo import UK_BOX, WGS84
 from .notices import notice
 from .tables import read_table
 from .values import text_problems
@@ -64,7 +63,8 @@ def read_places(path: str | Path) -> gpd.GeoDataFrame:
     names = raw["name"].fillna("")
     blank = names == ""
     if blank.any():
-        raise ValueProblem(f"{path}: line {first_line(blank)}, column 'name': the place has no name; fill it in or delete the row")
+        raise ValueProblem(f"{path}: line {first_line(blank)}, column 'name': the place has no name; "
+                           "fill it in or delete the row")
     markup = text_problems(names, path=path, column="name", max_length=MAX_NAME_LENGTH)
     if markup:
         notice(path, f"{markup} place name(s) contain '<' or '>' (HTML?); they are shown as plain text")

@@ -65,7 +65,7 @@ def read_table(path: str | Path, schema: str, *, key: str | None = None) -> pd.D
     for c in optional:
         if c not in picks:  # an optional column the file does not have: missing, never 0
             frame[c] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    frame = frame[[c for c in (*spec["columns"], *optional)]]
+    frame = frame[[*spec["columns"], *optional]]
     for c in spec.get("numeric", []):
         if c in picks:
             frame[c] = parse_numeric(frame[c], path=path, column=header[picks[c]])[0]

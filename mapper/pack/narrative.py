@@ -395,14 +395,19 @@ def figures_table(facts: AreaFacts) -> tuple[tuple[str, ...], list[tuple[str, ..
     for fig in facts.figures.values():
         if fig.share is None:
             continue
-        shares = [fig.share, fig.region_share, fig.class_share, fig.midlands_share]
-        if england:
-            shares.append(fig.england_share)
-        d = distinct_decimals(*shares)
-        label = fig.label + (" (estimate)" if fig.derived and "estimate" not in fig.label.lower() else "")
-        rows.append((label, count(fig.num), f"{count(fig.den)} {fig.unit}",
-                     *(percent(s, d) if s is not None else "n/a" for s in shares)))
+        rows.append(_figure_row(fig, [fig.share, fig.region_share, fig.class_share, fig.midlands_share], england))
     return header, rows
+
+
+def _figure_row(fig, shares: list, england: bool) -> tuple[str, ...]:
+    """One row of a figures table: label (estimates say so), count, denominator and the shares compared, printed
+    with the fewest decimals that tell different shares apart."""
+    if england:
+        shares = [*shares, fig.england_share]
+    d = distinct_decimals(*shares)
+    label = fig.label + (" (estimate)" if fig.derived and "estimate" not in fig.label.lower() else "")
+    return (label, count(fig.num), f"{count(fig.den)} {fig.unit}",
+            *(percent(s, d) if s is not None else "n/a" for s in shares))
 
 
 def provenance_paragraph(facts_release: str | None, attributions: list[str]) -> list[Seg]:
@@ -429,18 +434,24 @@ def build_blocks(facts: AreaFacts, cfg, *, scored: list[str], maps: list[tuple[s
     blocks += [("p", s) for s in _tier_paragraphs(facts)]
     whole = [s for s in (_nonres_sentence(facts), _mobile_sentence(facts), _takeup_sentence(facts),
                          _change_sentence(facts)) if s]
+    header, rows = figures_table(facts)
+    return blocks + _closing_blocks(whole, header, rows, "Counts are premises or people as labelled; each share is a "
+                                    "count divided by a count. The region, class and Midlands columns add the counts of "
+                                    "their areas and then divide.", maps, facts.release, attributions)
+
+
+def _closing_blocks(whole: list, header, rows, table_note: str, maps, release, attributions) -> list:
+    """The end every document shares: the whole connectivity picture, the figures table, maps and sources."""
+    blocks = []
     if whole:
         blocks.append(("h", 2, "The whole connectivity picture"))
         blocks += [("p", s) for s in whole]
-    header, rows = figures_table(facts)
-    blocks += [("h", 2, "Figures"), ("table", header, rows),
-               ("p", [Seg("Counts are premises or people as labelled; each share is a count divided by a count. The "
-                          "region, class and Midlands columns add the counts of their areas and then divide.")])]
+    blocks += [("h", 2, "Figures"), ("table", header, rows), ("p", [Seg(table_note)])]
     if maps:
         blocks.append(("h", 2, "Maps"))
         for file, png, caption in maps:
             blocks.append(("img", file, png, caption, 5.6))
-    blocks += [("h", 2, "Sources"), ("p", provenance_paragraph(facts.release, attributions))]
+    blocks += [("h", 2, "Sources"), ("p", provenance_paragraph(release, attributions))]
     return blocks
 
 
@@ -550,12 +561,7 @@ def midlands_table(mf: MidlandsFacts) -> tuple[tuple[str, ...], list[tuple[str, 
         if fig.share is None:
             continue
         shares = [fig.share] + [g.figures[name].share if name in g.figures else None for g in groups]
-        if england:
-            shares.append(fig.england_share)
-        d = distinct_decimals(*shares)
-        label = fig.label + (" (estimate)" if fig.derived and "estimate" not in fig.label.lower() else "")
-        rows.append((label, count(fig.num), f"{count(fig.den)} {fig.unit}",
-                     *(percent(s, d) if s is not None else "n/a" for s in shares)))
+        rows.append(_figure_row(fig, shares, england))
     return header, rows
 
 
@@ -623,16 +629,7 @@ def build_midlands_blocks(mf: MidlandsFacts, cfg, *, scored: list[str], maps: li
             Seg(f" Midlands {noun} ({mf.change.level_title}, the level Ofcom's earlier releases are compared on): ")])
         if change:
             whole_picture.append(change)
-    if whole_picture:
-        blocks.append(("h", 2, "The whole connectivity picture"))
-        blocks += [("p", s) for s in whole_picture]
     header, rows = midlands_table(mf)
-    blocks += [("h", 2, "Figures"), ("table", header, rows),
-               ("p", [Seg("Counts are premises or people as labelled; every share is a count divided by a count, "
-                          "summed over the areas of the Midlands, each region and each class.")])]
-    if maps:
-        blocks.append(("h", 2, "Maps"))
-        for file, png, caption in maps:
-            blocks.append(("img", file, png, caption, 5.6))
-    blocks += [("h", 2, "Sources"), ("p", provenance_paragraph(whole.release, attributions))]
-    return blocks
+    return blocks + _closing_blocks(whole_picture, header, rows, "Counts are premises or people as labelled; every "
+                                    "share is a count divided by a count, summed over the areas of the Midlands, each "
+                                    "region and each class.", maps, whole.release, attributions)

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .._io import FORMULA_TRIGGERS, csv_text
+from ..formatting import labels
 from ..publish.tables import published_names
 from ..score import INDICATORS
 from .annex import source_url, unique_sources
 from .documents import markdown_lines, strip_markdown
 from .tables import (
-    pack_table,
     DIAGNOSIS_COLUMNS,
     RATE_COUNT_COLUMNS,
     STABILITY_COLUMNS,
@@ -37,6 +37,7 @@ from .tables import (
     level_noun,
     level_release,
     month_text,
+    pack_table,
     release_text,
 )
 
@@ -48,45 +49,7 @@ RANK_COLUMNS = ("code", "name", "region_name", "ruc_name", "urban_rural", "clust
                 "tier", "tier_label", "rank_in_class", "tier_in_class", *RATE_COUNT_COLUMNS)
 
 #: Plain-English headers of the non-indicator columns (indicator columns are named from the registry).
-HEADERS = {
-    "code": "Code (ONS)", "name": "Name", "level": "Level", "release": "Data release", "data_release": "Data release",
-    "region_code": "Region code", "region_name": "Region", "region": "Region", "ruc_code": "Rural-urban class code",
-    "ruc_name": "Rural-urban class (ONS 2021)", "urban_rural": "Rural or urban", "cluster": "Urban-rural class (mySociety)",
-    "highly_rural": "Population in highly rural areas (share)", "rural": "Population in rural areas (share)",
-    "urban": "Population in urban areas (share)", "premises": "All premises", "population": "Population (mid-2015)",
-    "nonres_premises": "Non-residential premises", "frame_group": "Comparison group", "score": "Priority score (0-100)",
-    "rank": "Priority rank (1 = highest)", "tier": "Priority tier (1 = highest)", "tier_label": "Tier",
-    "rank_in_class": "Rank among areas of the same rural/urban class", "tier_in_class": "Tier within the class",
-    "rank_median": "Median rank when weights and method vary", "rank_p05": "Best rank in 90% of trials",
-    "rank_p95": "Worst rank in 90% of trials", "top_tier_share": "Trials in the top tier (share)",
-    "tier_agreement": "Trials in the same tier (share)", "stability": "Stability of the priority",
-    "infra_need": "Infrastructure need (0-100)", "inclusion_need": "Digital-inclusion need (0-100)",
-    "diagnosis": "Intervention the evidence points to", "routes": "Specific support flagged",
-    "diagnosis_reason": "Why (technical summary)", "change_from_release": "Earlier release",
-    "premises_change_n": "Change in all premises", "gigabit_gain_n": "Change in premises with gigabit",
-    "below_uso_change_n": "Change in premises below the USO", "unable_30_change_n": "Change in premises unable to get 30 Mbit/s",
-    "score_rate": "Priority score by depth of the gap (shares)", "rank_rate": "Rank by depth of the gap",
-    "tier_rate": "Tier by depth of the gap", "score_count": "Priority score by size of the gap (counts)",
-    "rank_count": "Rank by size of the gap", "tier_count": "Tier by size of the gap",
-    "area": "Area", "indicator": "Indicator (code)", "label": "Indicator", "estimate": "Estimate?",
-    "in_score": "In the priority score?", "count": "Count", "denominator": "Out of", "unit": "Unit", "share": "Share",
-    "note": "Note", "region_share": "Region share", "class": "Rural/urban class", "class_share": "Same-class share",
-    "midlands_share": "Midlands share", "england_share": "England share", "of": "Out of (areas ranked)",
-    "intervention": "Intervention the evidence points to",
-    "later_release": "Later release", "premises_then": "All premises, earlier release",
-    "premises_now": "All premises, later release", "gigabit_then": "Premises with gigabit, earlier release",
-    "gigabit_now": "Premises with gigabit, later release", "gigabit_share_then": "Share with gigabit, earlier release",
-    "gigabit_share_now": "Share with gigabit, later release", "below_uso_then": "Premises below the USO, earlier release",
-    "below_uso_now": "Premises below the USO, later release",
-    "unable_30_then": "Premises unable to get 30 Mbit/s, earlier release",
-    "unable_30_now": "Premises unable to get 30 Mbit/s, later release",
-    "formula": "Formula", "numerator": "Counted (numerator)", "source": "Source", "weight": "Weight",
-    "weight_share": "Weight (share of total)", "direction": "Direction", "file": "File", "title": "Title",
-    "publisher": "Publisher", "licence": "Licence", "url": "Where to find it", "sha256": "sha256 checksum",
-    "bytes": "Size (bytes)", "attribution": "Attribution line", "column": "Column (code name)",
-    "header": "Column (plain English)", "meaning": "Meaning", "sheets": "Sheets", "item": "Item", "detail": "Detail",
-    "section": "Section", "text": "Text",
-}
+HEADERS: dict[str, str] = labels("workbook_headers")
 #: Meanings of the non-indicator columns, for the Definitions sheet.
 MEANINGS = {
     "code": "ONS GSS code of the area", "release": "Month of the Ofcom release the row's coverage figures come from",

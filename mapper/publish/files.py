@@ -49,6 +49,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
+from .._io import pid_alive
 from ..errors import MapperError
 
 log = logging.getLogger(__name__)
@@ -124,18 +125,6 @@ def _fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _link_target(name: str) -> str:
@@ -314,7 +303,7 @@ def clean_stale_staging(dest_dir: str | os.PathLike, *, locked: bool = False) ->
             continue
         for path in sorted(folder.glob(prefix + "*")):
             pid_text = path.name[len(prefix):].split("-", 1)[0]
-            if not all_stale and pid_text.isdigit() and _pid_alive(int(pid_text)):
+            if not all_stale and pid_text.isdigit() and pid_alive(int(pid_text)):
                 continue
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)

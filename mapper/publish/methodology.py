@@ -9,8 +9,8 @@ times, only the data releases.
 from __future__ import annotations
 
 from .. import __version__
-from ..score.diagnosis import BUSINESS_ROUTE, FLOOR_INDICATORS, MOBILE_ROUTE, TAKEUP_ROUTE, chosen
 from ..score import FRAME_LABELS, INDICATORS
+from ..score.diagnosis import BUSINESS_ROUTE, FLOOR_INDICATORS, MOBILE_ROUTE, TAKEUP_ROUTE, chosen
 
 NORMALISATION_TEXT = {
     "minmax": "min-max: (x - min) / (max - min) within the frame; 0 when every area has the same value",
@@ -175,7 +175,8 @@ def methodology_markdown(cfg, frames) -> str:
     add("- **Where is the gap deepest** (`score_rate`, `rank_rate`, `tier_rate`): each indicator's share is normalised "
         f"across the frame ({NORMALISATION_TEXT[s.normalisation]}"
         + (f"; the range is never taken as narrower than {s.range_floor * 100:g} percentage points, so a spread of "
-           "a few tenths of a percent is not stretched into 0-100 points" if s.normalisation == "minmax" and s.range_floor else "")
+           "a few tenths of a percent is not stretched into 0-100 points"
+           if s.normalisation == "minmax" and s.range_floor else "")
         + ") and the weighted mean is put on 0-100 (100 = most need).")
     add("- **Where is the gap biggest** (`score_count`, `rank_count`, `tier_count`): each area's share of the frame's "
         "total count of each indicator's numerator (an area holding 4% of the premises without gigabit scores 4 on "

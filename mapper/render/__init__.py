@@ -44,18 +44,27 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..config import MapOptions
 from ..formatting import count, percent, percent_of
 from ..score import INDICATORS, Indicator
-from ..config import MapOptions
-from .context import (MapContext, area_of_points, bounds_of, dissolve, label_points, load_context, majority_group,
-                      outline_features)
-from .data import (CHANGE_COLUMNS, HEADLINE_PHRASES, NO_DATA, VIEW_GROUPS, area_properties, area_table, build_views,
-                   estimate_label, indicator_group, tier_colours)
+from .context import MapContext, area_of_points, bounds_of, dissolve, label_points, load_context, majority_group, outline_features
+from .data import (
+    CHANGE_COLUMNS,
+    HEADLINE_PHRASES,
+    NO_DATA,
+    VIEW_GROUPS,
+    area_properties,
+    area_table,
+    build_views,
+    estimate_label,
+    indicator_group,
+    tier_colours,
+)
 from .geometry import simplify_coverage
 from .page import SHORT_ATTRIBUTION, SHORT_ATTRIBUTION_NO_OFCOM, build_page, leaflet_assets
 from .table import table_page
 
-__all__ = ["render_level", "render_map", "MapOptions", "leaflet_assets", "tier_colours", "MapContext", "load_context"]
+__all__ = ["MapContext", "MapOptions", "leaflet_assets", "load_context", "render_level", "render_map", "tier_colours"]
 
 IMD_RELEASE = "IoD 2019 (population mid-2015)"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -295,7 +304,7 @@ def _sources(cfg, ctx: MapContext, level) -> tuple[list[dict], list[str]]:
 
         try:
             registry = load_registry(cfg.root)
-        except Exception:  # noqa: BLE001 - a page without the registry still names the files
+        except Exception:
             registry = {}
         known = {s.get("file") for s in sources}
         sources += [r for r in describe(ctx.files, cfg.root, registry) if r["file"] not in known]
@@ -370,7 +379,7 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
         "changes_since": (str(level.frame["change_from_release"].dropna().iloc[0])
                           if "change_from_release" in level.frame.columns and level.frame["change_from_release"].notna().any()
                           else None),
-        "credits": [line for line in attributions],
+        "credits": list(attributions),
     }
     default_view = "score" if any(v.key == "score" for v in views) else views[0].key
     files: dict[str, bytes] = {}

@@ -239,7 +239,7 @@ def label_points(geoms) -> list[list[float]]:
         part = max(getattr(g, "geoms", [g]), key=lambda p: p.area)
         try:
             pt = shapely.polylabel(part, tolerance=0.002)
-        except Exception:  # noqa: BLE001 - any GEOS failure falls back to a point on the surface
+        except Exception:
             pt = part.representative_point()
         out.append([round(pt.x, 4), round(pt.y, 4)])
     return out

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..formatting import count, number, percent, signed
+from ..formatting import labels, number, percent, signed
 from ..score import INDICATORS, INSUFFICIENT, Indicator, present_indicators
 from ..score.classify import bounds as class_bounds
 
@@ -80,23 +80,12 @@ VIEW_GROUPS = (("score", "Score, tiers and diagnosis"), ("fixed", "Fixed broadba
                ("mobile", "Mobile (estimates)"), ("adoption", "Adoption (estimate)"), ("need", "Need (deprivation and age)"),
                ("change", "Change over time"))
 #: Short menu labels (the legend and card keep the full label).
-SHORT_LABELS = {
-    "no_gigabit": "No gigabit", "below_uso": "Below the USO (no decent broadband)", "unable_30": "Under 30 Mbit/s",
-    "unable_10": "Under 10 Mbit/s", "fwa_reliance": "Relying on fixed wireless (estimate)",
-    "no_full_fibre": "No full fibre", "no_superfast": "No superfast", "bduk_residual": "No gigabit and no funded plan",
-    "deprived_population": "People in most deprived areas", "education_deprived": "People in most education-deprived areas",
-    "older_population": "People aged 60+", "deprived_lsoas": "Most deprived LSOAs (IoD 2025)",
-    "education_deprived_lsoas": "Education-deprived LSOAs (IoD 2025)",
-    "barriers_deprived_lsoas": "Barriers-deprived LSOAs (IoD 2025)", "nonres_no_gigabit": "Businesses: no gigabit",
-    "nonres_below_uso": "Businesses: below the USO", "nonres_unable_30": "Businesses: under 30 Mbit/s",
-    "no_indoor_4g": "No indoor 4G (estimate)", "partial_indoor_4g": "Not all operators indoor 4G (estimate)",
-    "no_outdoor_4g_land": "Land with no outdoor 4G (estimate)", "no_outdoor_5g": "No outdoor 5G (estimate)",
-    "ff_low_takeup": "Full fibre not taken up (estimate)",
-}
+SHORT_LABELS: dict[str, str] = labels("menu_labels")
 #: How the area card's headline says what an indicator's share counts ("40.1% of its premises ...").
 HEADLINE_PHRASES = {
     "no_gigabit": "cannot get gigabit-capable broadband", "below_uso": "are below the broadband USO (no decent broadband)",
-    "unable_30": "cannot get 30 Mbit/s", "no_full_fibre": "cannot get full fibre", "no_superfast": "cannot get superfast broadband",
+    "unable_30": "cannot get 30 Mbit/s", "no_full_fibre": "cannot get full fibre",
+    "no_superfast": "cannot get superfast broadband",
     "bduk_residual": "have no gigabit and no funded plan",
 }
 #: Indicator group by source (see :data:`mapper.score.INDICATORS`).
@@ -382,14 +371,16 @@ def build_views(table: pd.DataFrame, names: list[str], registry: dict[str, Indic
     if "tier" in table.columns:
         cats = [f"Tier {t}" + (" (highest priority)" if t == 1 else " (lowest)" if t == k_tiers else "")
                 for t in range(1, k_tiers + 1)] + [INSUFFICIENT]
-        views.append(View("tier", "Priority tier", f"Tier 1 = highest priority; tiers are classes of the score within {frame_text}",
+        views.append(View("tier", "Priority tier",
+                          f"Tier 1 = highest priority; tiers are classes of the score within {frame_text}",
                           column="tier", cats=cats, colours=tier_colours(k_tiers) + [NO_DATA], legend=cats))
     if _present(table, "stability"):
         views.append(View("stability", "Rank stability", "How firm the rank is when the weights and method are varied",
                           column="stability", cats=["Stable", "Volatile"],
                           colours=[OKABE_ITO["blue"], OKABE_ITO["orange"]], legend=["Stable rank", "Volatile rank"]))
     if _present(table, "top_tier_share"):
-        views.append(_numeric_view("top_tier_share", "Chance of being in tier 1", "Share of resampled weightings that put the area in tier 1; darker = more often",
+        views.append(_numeric_view("top_tier_share", "Chance of being in tier 1",
+                                   "Share of resampled weightings that put the area in tier 1; darker = more often",
                                    table["top_tier_share"], PURPLES9, 5, "prob", fixed=[0.2, 0.4, 0.6, 0.8], dec=0))
     if _present(table, "diagnosis"):
         views.append(View("diagnosis", "Intervention diagnosis", "What kind of bid the figures point to",

@@ -17,7 +17,8 @@ import pandas as pd
 from jinja2 import Environment
 
 from ..formatting import count, is_missing, percent_of
-from .data import VIEW_GROUPS, View, _num as _rounded, fmt_value, value_of
+from .data import VIEW_GROUPS, View, fmt_value, value_of
+from .data import _num as _rounded
 
 _ENV = Environment(autoescape=True, keep_trailing_newline=True)
 
@@ -228,11 +229,10 @@ def table_page(table: pd.DataFrame, views: list[View], names: list[str], inds: l
                  + [_cell("" if is_missing(r.get(k)) else str(r.get(k)), cls="text") for k, _ in words] for r in records]
         sections.append({"id": "diagnosis", "title": "Diagnosis in words", "headers": dh, "rows": drows,
                          "caption": f"Diagnosis, funding routes flagged and the reason, for each area ({len(drows)} areas)"})
-    group_titles = dict(VIEW_GROUPS)
     for group, gtitle in VIEW_GROUPS:
         parts = _parts([i for i, d in enumerate(inds) if d["group"] == group])
         for p, members in enumerate(parts, start=1):
-            sections.append(_group_section(group, group_titles[group], members, p, len(parts), records, lead, names,
+            sections.append(_group_section(group, gtitle, members, p, len(parts), records, lead, names,
                                            inds, by_ind))
     totals_rows, totals_headers = [], []
     tot = list(totals or []) + ([england] if england else [])

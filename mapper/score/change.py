@@ -157,9 +157,11 @@ def compare(old: OfcomTable, new: OfcomTable, codes: set[str], defs: dict | None
     >>> import pandas as pd
     >>> meta = dict(product="fixed_coverage", level="parl_const", variant="all", file="x")
     >>> a = OfcomTable(pd.DataFrame({"code": ["E1"], "premises": [100], "gigabit_n": [40],
-    ...                              "below_uso_n": [5], "unable_30_n": [9]}), dict(meta, release="202209", release_date="2022-09"))
+    ...                              "below_uso_n": [5], "unable_30_n": [9]}),
+    ...                dict(meta, release="202209", release_date="2022-09"))
     >>> b = OfcomTable(pd.DataFrame({"code": ["E1"], "premises": [104], "gigabit_n": [70],
-    ...                              "below_uso_n": [2], "unable_30_n": [6]}), dict(meta, release="202401", release_date="2024-01"))
+    ...                              "below_uso_n": [2], "unable_30_n": [6]}),
+    ...                dict(meta, release="202401", release_date="2024-01"))
     >>> compare(a, b, {"E1"})[["gigabit_gain_n", "below_uso_change_n", "premises_change_n"]].values.tolist()
     [[30, -3, 4]]
     """
@@ -205,7 +207,8 @@ def study_codes(cfg, table: OfcomTable) -> set[str]:
 BDUK_MEASURES = ("premises_n", "no_gigabit_now_n", "contract_n", "commercial_n", "residual_n")
 
 
-def compare_bduk(old_lad: pd.DataFrame, new_lad: pd.DataFrame, codes: set[str], *, old_label: str, new_label: str) -> pd.DataFrame:
+def compare_bduk(old_lad: pd.DataFrame, new_lad: pd.DataFrame, codes: set[str], *, old_label: str,
+                 new_label: str) -> pd.DataFrame:
     """Per local authority, the change in BDUK counts between two releases (new - old; counts, extensive).
 
     ``old_lad`` / ``new_lad`` are :func:`mapper.join.lsoa.bduk_aggregate` LAD tables. A study-area LAD

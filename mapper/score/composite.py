@@ -12,7 +12,8 @@ import pandas as pd
 
 from ..config import NORMALISATIONS, ScoreConfig
 from ..errors import ConfigError
-from .classify import bounds as class_bounds, classify
+from .classify import bounds as class_bounds
+from .classify import classify
 from .indicators import Indicator, compute_indicators
 
 INSUFFICIENT = "Insufficient data"

@@ -161,4 +161,4 @@ def benchmark_label(area: str, release_text: str) -> str:
     return f"{area} ({release_text})"
 
 
-__all__ = ["BENCHMARK_AREAS", "NationalContext", "national_context", "benchmark_label", "INDICATORS"]
+__all__ = ["BENCHMARK_AREAS", "INDICATORS", "NationalContext", "benchmark_label", "national_context"]

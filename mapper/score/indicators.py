@@ -9,8 +9,11 @@ return a new one; they never change their input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 
@@ -52,21 +55,39 @@ BDUK = "BDUK premises in plans (Project Gigabit), fetched with make fetch"
 IMD = "English Indices of Deprivation 2019 (MHCLG), brought to LSOA 2021"
 IMD2025 = "English Indices of Deprivation 2025 (MHCLG), LSOA 2021"
 
+def _premises(name: str) -> Indicator:
+    """An Ofcom fixed-coverage indicator over all premises, as ``ofcom_indicators.yaml`` defines it: the premises
+    counted in ``count``, or (``lacking: true``) the premises *without* what ``count`` counts."""
+    spec = _fixed_specs()["premises"][name]
+    count = spec["count"]
+    numerator = _without(count) if spec["lacking"] else _col(count)
+    return Indicator(name, spec["label"], spec["numerator_label"], spec["formula"], "premises", "premises",
+                     ("premises", count), numerator, OFCOM)
+
+
+@lru_cache(maxsize=1)
+def _fixed_specs() -> dict:
+    import yaml
+
+    return yaml.safe_load(Path(__file__).with_name("ofcom_indicators.yaml").read_text("utf-8"))
+
+
+def _mobile(name: str) -> Indicator:
+    """An Ofcom mobile not-spot indicator, as ``ofcom_indicators.yaml`` defines it: a derived estimate (published
+    percentage x premises or land cells, so uncertain by the 0.01 point step of the percentage)."""
+    spec = _fixed_specs()["mobile"][name]
+    den, unit = ("mobile_land_cells", "landmass cells") if spec["land"] else ("mobile_premises", "premises")
+    return Indicator(name, spec["label"], spec["numerator_label"], spec["formula"], den, unit, (den, spec["count"]),
+                     _col(spec["count"]), OFCOM_MOBILE, derived=True, pct_step=0.01)
+
+
 INDICATORS: dict[str, Indicator] = {
     i.name: i
     for i in (
-        Indicator("no_gigabit", "Premises without gigabit-capable broadband", "premises without gigabit",
-                  "(All Premises - Number of premises with Gigabit availability) / All Premises",
-                  "premises", "premises", ("premises", "gigabit_n"), _without("gigabit_n"), OFCOM),
-        Indicator("below_uso", "Premises below the USO (no decent broadband)", "premises below the USO",
-                  "Number of premises below the USO / All Premises",
-                  "premises", "premises", ("premises", "below_uso_n"), _col("below_uso_n"), OFCOM),
-        Indicator("unable_30", "Premises unable to get 30 Mbit/s", "premises unable to get 30 Mbit/s",
-                  "Number of premises unable to receive 30Mbit/s / All Premises",
-                  "premises", "premises", ("premises", "unable_30_n"), _col("unable_30_n"), OFCOM),
-        Indicator("unable_10", "Premises unable to get 10 Mbit/s", "premises unable to get 10 Mbit/s",
-                  "Number of premises unable to receive 10Mbit/s / All Premises",
-                  "premises", "premises", ("premises", "unable_10_n"), _col("unable_10_n"), OFCOM),
+        _premises("no_gigabit"),
+        _premises("below_uso"),
+        _premises("unable_30"),
+        _premises("unable_10"),
         Indicator("fwa_reliance", "Premises relying on fixed wireless for decent broadband (lower-bound estimate)",
                   "premises relying on fixed wireless (est.)",
                   "max(0, Number of premises unable to receive 10Mbit/s - Number of premises below the USO) / All Premises: "
@@ -74,12 +95,8 @@ INDICATORS: dict[str, Indicator] = {
                   "premises", "premises", ("premises", "unable_10_n", "below_uso_n"),
                   lambda d: (d["unable_10_n"].astype("Float64") - d["below_uso_n"].astype("Float64")).clip(lower=0),
                   OFCOM, derived=True),
-        Indicator("no_full_fibre", "Premises without full fibre", "premises without full fibre",
-                  "(All Premises - Number of premises with Full Fibre availability) / All Premises",
-                  "premises", "premises", ("premises", "full_fibre_n"), _without("full_fibre_n"), OFCOM),
-        Indicator("no_superfast", "Premises without superfast broadband", "premises without superfast",
-                  "(All Premises - Number of premises with SFBB availability) / All Premises",
-                  "premises", "premises", ("premises", "sfbb_n"), _without("sfbb_n"), OFCOM),
+        _premises("no_full_fibre"),
+        _premises("no_superfast"),
         Indicator("bduk_residual", "Premises with no gigabit and no funded plan (BDUK residual gap)",
                   "premises with no gigabit, no commercial plan and no Project Gigabit contract",
                   "BDUK premises with current_gigabit false, future_gigabit false and bduk_gis false / BDUK premises",
@@ -127,22 +144,10 @@ INDICATORS: dict[str, Indicator] = {
                   "non-residential premises unable to receive 30Mbit/s / non-residential premises",
                   "nonres_premises", "non-residential premises", ("nonres_premises", "nonres_unable_30_n"),
                   _col("nonres_unable_30_n"), OFCOM_NONRES),
-        Indicator("no_indoor_4g", "Premises with no indoor 4G from any operator (estimate)",
-                  "premises with no indoor 4G (est.)", "prem_count x 4G_prem_in_0 / 100, over prem_count",
-                  "mobile_premises", "premises", ("mobile_premises", "no_indoor_4g_est"), _col("no_indoor_4g_est"),
-                  OFCOM_MOBILE, derived=True, pct_step=0.01),
-        Indicator("partial_indoor_4g", "Premises without indoor 4G from all four operators (estimate)",
-                  "premises without indoor 4G from all operators (est.)", "prem_count x (100 - 4G_prem_in_4) / 100, over prem_count",
-                  "mobile_premises", "premises", ("mobile_premises", "not_all_4g_indoor_est"), _col("not_all_4g_indoor_est"),
-                  OFCOM_MOBILE, derived=True, pct_step=0.01),
-        Indicator("no_outdoor_4g_land", "Landmass with no outdoor 4G from any operator (estimate)",
-                  "landmass cells with no outdoor 4G (est.)", "pixel_count x 4G_geo_out_0 / 100, over pixel_count",
-                  "mobile_land_cells", "landmass cells", ("mobile_land_cells", "no_outdoor_4g_land_est"),
-                  _col("no_outdoor_4g_land_est"), OFCOM_MOBILE, derived=True, pct_step=0.01),
-        Indicator("no_outdoor_5g", "Premises with no outdoor 5G (high confidence, estimate)",
-                  "premises with no outdoor 5G (est.)", "prem_count x 5G_high_confidence_prem_out_0 / 100, over prem_count",
-                  "mobile_premises", "premises", ("mobile_premises", "no_outdoor_5g_est"), _col("no_outdoor_5g_est"),
-                  OFCOM_MOBILE, derived=True, pct_step=0.01),
+        _mobile("no_indoor_4g"),
+        _mobile("partial_indoor_4g"),
+        _mobile("no_outdoor_4g_land"),
+        _mobile("no_outdoor_5g"),
         Indicator("ff_low_takeup", "Premises with full fibre available that do not take a full-fibre service (estimate)",
                   "full-fibre premises not taking a full-fibre service (est.; they may use cable or copper)",
                   "Number of premises with Full Fibre availability x (1 - take-up % of full-fibre coverage / 100), "

@@ -6,9 +6,9 @@ import json
 
 import geopandas as gpd
 import pytest
+from fetch_helpers import LSOA_FILE, fetcher, sleeps
 from werkzeug import Response
 
-from fetch_helpers import LSOA_FILE, fetcher, sleeps  # noqa: F401 (fixtures)
 from mapper.errors import FetchError
 from mapper.fetch.arcgis import dumps_collection, query_layer
 

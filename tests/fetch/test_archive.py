@@ -7,8 +7,8 @@ import zipfile
 
 import pandas as pd
 import pytest
-
 from fetch_helpers import LA_FILE, ofcom_style_zip
+
 from mapper.errors import ArchiveError, InputFileError
 from mapper.fetch.archive import extract_members
 from mapper.load.ofcom import load_ofcom

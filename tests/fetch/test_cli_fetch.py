@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fetch_helpers import ROOT, faults  # noqa: F401 (fixture)
+from fetch_helpers import ROOT, faults
+
 from mapper.cli import main
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from mapper.config import override
-
 import pandas as pd
 import pytest
+from fetch_helpers import ROOT, Sleeps, ofcom_style_zip
 from werkzeug import Response
 
-from fetch_helpers import ROOT, Sleeps, ofcom_style_zip
+from mapper.config import override
 from mapper.fetch import fetch_all
 from mapper.pipeline import build_frames, render_outputs, write_outputs
 
@@ -96,7 +95,7 @@ def test_lsoa_map_and_table_reconcile_with_the_served_files(built):
 
 
 def test_bduk_funding_reaches_the_la_table_and_provenance(built):
-    cfg, frames, files = built
+    _cfg, frames, files = built
     sample = pd.read_csv(BDUK_SAMPLE, dtype=str)
     rutland = frames.la.frame.set_index("code").loc["E06000017"]
     want = sample[sample["local_authority_district_ons_code"] == "E06000017"]
@@ -110,7 +109,7 @@ def test_bduk_funding_reaches_the_la_table_and_provenance(built):
 
 
 def test_bduk_contracts_table_is_written(built):
-    cfg, frames, files = built
+    cfg, _frames, _files = built
     contracts = pd.read_csv(cfg.outputs_dir / "midlands_bduk_contracts.csv", dtype=str, keep_default_na=False)
     sample = pd.read_csv(BDUK_SAMPLE, dtype=str, keep_default_na=False)
     want = sample[sample["local_authority_district_ons_code"] == "E06000017"].iloc[0]
@@ -124,7 +123,7 @@ def test_lsoa_map_opens_offline_and_draws(built):
     """The LSOA map made from fetched data opens from disk with the network blocked, like the shipped maps."""
     from _browser import canvas_stats, console_errors, requested_urls, start_driver, wait_drawn
 
-    cfg, frames, files = built
+    cfg, _frames, _files = built
     driver = start_driver()
     try:
         driver.get((cfg.outputs_dir / "midlands_lsoa_priority.html").resolve().as_uri() + "#area=E01026151")

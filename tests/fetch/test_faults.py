@@ -14,10 +14,20 @@ import sys
 import time
 
 import pytest
-
-from fetch_helpers import (  # noqa: F401 (fixtures)
-    LA_FILE, ROOT, cache_files, cut, faults, fetcher, ofcom_style_zip, ok, redirect, sleeps, trickle,
+from fetch_helpers import (
+    LA_FILE,
+    ROOT,
+    cache_files,
+    cut,
+    faults,
+    fetcher,
+    ofcom_style_zip,
+    ok,
+    redirect,
+    sleeps,
+    trickle,
 )
+
 from mapper.errors import FetchError
 from mapper.fetch._http import Fetcher, url_key
 

@@ -6,9 +6,9 @@ import json
 import time
 
 import pytest
+from fetch_helpers import LA_FILE, cache_files, fetcher, ofcom_style_zip, sleeps
 from werkzeug import Response
 
-from fetch_helpers import LA_FILE, cache_files, fetcher, ofcom_style_zip, sleeps  # noqa: F401 (fixtures)
 from mapper._io import sha256_file
 from mapper.errors import FetchError, MapperError
 from mapper.fetch._http import USER_AGENT, Fetcher, url_key

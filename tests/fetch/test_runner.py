@@ -7,16 +7,16 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
+from fetch_helpers import LA_FILE, ROOT, Sleeps, ofcom_style_zip
 from werkzeug import Response
 
-from fetch_helpers import LA_FILE, ROOT, Sleeps, ofcom_style_zip
+from mapper.config import override
 from mapper.errors import ArchiveError, ConfigError, FetchError
 from mapper.fetch import fetch_all, fetched_files
-from mapper.config import override
 from mapper.fetch.sources import MIDLANDS_POSTCODE_AREAS
 from mapper.join import Audit
-from mapper.load.ofcom import load_ofcom
 from mapper.join.lsoa import normalise_oa_lookup, oa_to_lsoa
+from mapper.load.ofcom import load_ofcom
 
 TESTDATA = ROOT / "tests/data"
 OA_SAMPLE = TESTDATA / "ofcom/202601_fixed_oa_coverage_r1_sample.csv"

@@ -6,8 +6,8 @@ import csv
 import io
 
 import pytest
-
 from _paths import DATA
+
 from mapper.errors import SchemaError, ValueProblem
 from mapper.load import notices
 from mapper.load.deprivation import DOMAINS, SUBDOMAINS, read_iod2025, read_iod2025_subdomains
@@ -40,8 +40,8 @@ def test_iod2025_covers_every_midlands_lsoa21():
 
 def test_iod2025_values_by_name():
     iod = read_iod2025(IOD).set_index("lsoa21_code")
-    assert [f"{d}_{k}" for k in ("decile", "rank", "score") for d in DOMAINS] == sorted(iod.columns, key=list(
-        f"{d}_{k}" for k in ("decile", "rank", "score") for d in DOMAINS).index)
+    assert [f"{d}_{k}" for k in ("decile", "rank", "score") for d in DOMAINS] == sorted(iod.columns, key=[
+        f"{d}_{k}" for k in ("decile", "rank", "score") for d in DOMAINS].index)
     row = iod.loc["E01008881"]  # first row of the file
     assert (row["imd_decile"], row["imd_rank"], row["imd_score"]) == (2, 3696, 43.521)
     assert (row["education_decile"], row["education_rank"], row["living_environment_score"]) == (2, 4457, 41.59)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
-
 from _paths import DATA, ROOT
+
 from mapper.errors import JoinError, SchemaError
 from mapper.load.geography import (
     PCON10,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import pytest
-
 from _paths import DATA, ROOT
+
 from mapper.errors import SchemaError
 from mapper.load.tables import read_table
 

@@ -7,8 +7,8 @@ import csv
 import io
 
 import pytest
-
 from _paths import DATA
+
 from mapper.errors import SchemaError, ValueProblem
 from mapper.load import notices
 from mapper.load.national import (
@@ -82,7 +82,7 @@ def test_benchmark_equals_the_sum_of_the_national_la_file():
 
 def test_benchmark_blocks_add_up():
     wide = benchmark_wide(read_fixed_benchmarks(FIXED)).set_index(["location", "premise_type", "rurality"])
-    counts = [c for c in wide.columns]
+    counts = list(wide.columns)
     for loc in LOCATIONS:
         for ptype in ("All", "Residential", "Commercial"):
             assert (wide.loc[(loc, ptype, "Urban"), counts] + wide.loc[(loc, ptype, "Rural"), counts]

@@ -9,8 +9,8 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-
 from _paths import DATA, LA_FILE, LA_RES_FILE, TESTDATA
+
 from mapper.errors import SchemaError, ValueProblem
 from mapper.load.ofcom import inspect_summary, load_ofcom, parse_file_name
 
@@ -223,7 +223,6 @@ def test_national_la_midlands_rows_equal_the_midlands_files():
 
 def test_july_2025_constituencies_2024_seats():
     import geopandas as gpd
-
     from _paths import ROOT
 
     t = load_ofcom(PCON / "202507_fixed_pcon_coverage_r01.csv")

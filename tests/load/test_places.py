@@ -8,8 +8,8 @@ import io
 import geopandas as gpd
 import pytest
 import yaml
-
 from _paths import DATA, ROOT
+
 from mapper.errors import SchemaError, ValueProblem
 from mapper.load.places import GEONAMES_CREDIT, read_places
 from mapper.load.tables import read_table

@@ -212,7 +212,7 @@ def test_england_and_bduk_when_loaded(cfg, frames):
         england[f"{n}_den"] = 3 * table[f"{n}_den"].astype("float64").sum()
         england[f"{n}_share"] = england[f"{n}_num"] / england[f"{n}_den"]
     level.benchmarks = pd.DataFrame([england])
-    level.england_areas = {n: 296 for n in level.indicators}
+    level.england_areas = dict.fromkeys(level.indicators, 296)
     frame = level.frame.copy()
     frame["england_rank_no_gigabit"] = range(1, len(frame) + 1)
     for col, value in (("bduk_no_gigabit_now_n", 900), ("bduk_contract_n", 500), ("bduk_commercial_n", 250),
