@@ -150,11 +150,14 @@ def _sigterm_as_interrupt() -> None:
 
 
 def _change(args) -> int:
-    from ._io import atomic_write_text, csv_text
+    from ._io import atomic_write_text, check_input_file, csv_text
     from .score.change import compare_files
 
     if args.csv is not None:
         _check_csv_target(args.csv)
+    for side in (args.old, args.new):
+        if not Path(side).is_dir():  # a folder holds a BDUK release; a file is an Ofcom CSV
+            check_input_file(side, what="file", hint="give change the paths of two Ofcom CSVs or two BDUK folders")
     table, totals = compare_files(_config(args), args.old, args.new)
     if args.csv:
         try:

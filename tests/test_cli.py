@@ -41,6 +41,8 @@ def test_inspect_every_real_ofcom_file():
 @pytest.mark.parametrize("args, message", [
     (("inspect", "no/such/file.csv"), "no/such/file.csv: file not found"),
     (("--config", "missing.yaml", "build"), "config: missing.yaml: config file not found"),
+    (("change", "no/such/old.csv", "data/ofcom/pcon/202401_fixed_pcon_coverage_r01.csv"),
+     "no/such/old.csv: file not found; give change the paths of two Ofcom CSVs or two BDUK folders"),
 ])
 def test_user_errors_are_one_line_without_traceback(args, message):
     r = run(*args)

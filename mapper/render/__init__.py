@@ -67,6 +67,14 @@ from .table import table_page
 __all__ = ["MapContext", "MapOptions", "leaflet_assets", "load_context", "render_level", "render_map", "tier_colours"]
 
 IMD_RELEASE = "IoD 2019 (population mid-2015)"
+IMD2025_RELEASE = "IoD 2025 (October 2025, neighbourhoods counted)"
+
+
+def _deprivation_release(source: str) -> str | None:
+    """Which edition of the Indices of Deprivation an indicator's source is (None: not deprivation)."""
+    if "Deprivation" not in source:
+        return None
+    return IMD2025_RELEASE if "2025" in source else IMD_RELEASE
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 #: How the priority score's reference frame (score.frame) reads in a sentence.
@@ -82,7 +90,7 @@ def _headline(level) -> str:
     if "no_gigabit_num" not in tot:
         return f"{count(mid.get('premises'))} premises." if "premises" in tot else ""
     release = getattr(level, "release_text", None)
-    where = f"{mid['area']}, {level.title.lower()}" + (f" ({release})" if release else "")
+    where = f"{mid['area']}, {_lower_first(level.title)}" + (f" ({release})" if release else "")
     text = (f"{where}: {count(mid['no_gigabit_num'])} of {count(mid['no_gigabit_den'])} "
             f"premises ({percent(mid['no_gigabit_share'])}) cannot get gigabit-capable broadband.")
     if getattr(level, "older_note", None):
@@ -115,8 +123,9 @@ def _dates(level, names, registry) -> list[str]:
     out = []
     if getattr(level, "coverage", None) is not None:
         out.append(f"coverage: Ofcom Connected Nations {release_text(_release(level))} ({_release(level)})")
-    if any("Deprivation" in registry[n].source for n in names):
-        out.append(f"deprivation and population: {IMD_RELEASE}")
+    editions = sorted({e for n in names if (e := _deprivation_release(registry[n].source))}, reverse=True)
+    if editions:
+        out.append(f"deprivation and population: {'; '.join(editions)}")
     if "change_from_release" in level.frame.columns and level.frame["change_from_release"].notna().any():
         out.append(f"change since: {level.frame['change_from_release'].dropna().iloc[0]}")
     return out
@@ -133,6 +142,12 @@ def _safe_name(code: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", str(code)).strip("_") or "area"
 
 
+def _lower_first(title: str) -> str:
+    """'Local authorities' -> 'local authorities'; proper nouns and acronyms ('Westminster ...', 'LSOA ...') keep case."""
+    first = title.split()[0] if title.split() else ""
+    return title if first.isupper() or first == "Westminster" else title[:1].lower() + title[1:]
+
+
 def _noun(level) -> str:
     """'local authorities', 'Westminster constituencies', 'LSOAs' from the level's title."""
     noun = re.sub(r"\s*\(.*?\)", "", level.title).strip() or "areas"
@@ -147,7 +162,7 @@ def _ind_specs(names, registry, scored, release) -> list[dict]:
         out.append({"key": n, "label": estimate_label(ind), "num_label": ind.numerator_label, "unit": ind.unit,
                     "derived": bool(ind.derived), "scored": n in scored, "group": indicator_group(ind),
                     "phrase": HEADLINE_PHRASES.get(n),
-                    "release": IMD_RELEASE if "Deprivation" in ind.source else release})
+                    "release": _deprivation_release(ind.source) or release})
     return out
 
 
