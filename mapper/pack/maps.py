@@ -407,7 +407,14 @@ def _north_arrow(fig, x: float, y: float) -> None:
 
 
 def _footer(fig, lines: list[str]) -> None:
-    text = "\n".join(wrap_to_width(fig, ln, 5.6, FIGSIZE[0] * 0.94) for ln in lines if ln)
+    """Release and attribution lines at the foot of the page, each once (a credit may come from two places)."""
+    seen, unique = set(), []
+    for ln in lines:
+        key = ln.strip().rstrip(".") if ln else ""
+        if key and key not in seen:
+            seen.add(key)
+            unique.append(ln)
+    text = "\n".join(wrap_to_width(fig, ln, 5.6, FIGSIZE[0] * 0.94) for ln in unique)
     fig.text(0.03, 0.012, text, ha="left", va="bottom", fontsize=5.6, color="#333333", linespacing=1.3)
 
 
@@ -415,9 +422,13 @@ def _legend(fig, handles, title: str, top: float) -> None:
     room = (1.0 - PANEL_X - 0.015) * FIGSIZE[0] - 0.4   # inches beside the legend keys
     for h in handles:
         h.set_label(wrap_to_width(fig, h.get_label(), 6.6, room))
+    # rows far enough apart that the largest proportional circle does not overlap its neighbours
+    biggest = max((h.get_markersize() for h in handles if isinstance(h, Line2D) and h.get_marker() == "o"), default=0.0)
+    spacing = max(0.55, biggest / 6.6 - 1.1)
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(PANEL_X - 0.01, top), fontsize=6.6,
-               title=title, title_fontsize=7.2, frameon=False, alignment="left", handlelength=1.6,
-               borderaxespad=0.0, labelspacing=0.55)
+               title=title, title_fontsize=7.2, frameon=False, alignment="left",
+               handlelength=max(1.6, 0.9 * biggest / 6.6),
+               borderaxespad=0.0, labelspacing=spacing)
 
 
 def _locator(fig, ctx: MapContext, level_frame, focus, top: float) -> float:

@@ -204,3 +204,20 @@ def test_cli_says_which_level_a_shared_name_built(tmp_path):
     assert "'Derbyshire Dales' matches the local authority (E07000035) and the constituency" in r.stderr
     names = sorted(p.name for p in (tmp_path / "pack" / "narrative").iterdir())
     assert "E07000035_derbyshire-dales.docx" in names and any(n.endswith("_derbyshire-dales_mp_brief.docx") for n in names)
+
+
+def test_map_footer_names_each_credit_once():
+    """GeoNames' credit reaches a print map from the sources and from the place layer: printed once."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mapper.pack.maps import _footer
+
+    fig = plt.figure()
+    _footer(fig, ["Data: Ofcom.", "Place names: GeoNames (geonames.org), CC BY 4.0.",
+                  "Place names: GeoNames (geonames.org), CC BY 4.0", ""])
+    text = fig.texts[-1].get_text()
+    plt.close(fig)
+    assert text.count("Place names: GeoNames") == 1 and text.startswith("Data: Ofcom.")
