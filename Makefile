@@ -48,7 +48,7 @@ test: $(DEV_STAMP) ## run the whole test suite (browser tests need chromium + ch
 	@$(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: FAILED: no tests were collected" >&2; fi; exit $$rc
 
-test-fast: $(DEV_STAMP) ## the suite without the slow end-to-end tests (marked slow): about a minute
+test-fast: $(DEV_STAMP) ## the suite without the slow end-to-end tests (marked slow): about two minutes
 	@$(PY) -m pytest -m "not slow"; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test-fast: FAILED: no tests were collected" >&2; fi; exit $$rc
 
@@ -58,7 +58,7 @@ lint: $(DEV_STAMP) ## ruff (rules in pyproject.toml) over the package, tests, be
 check: $(STAMP) ## validate config.yaml and every input without building; print the join audit
 	$(PY) -m mapper check
 
-bench: $(DEV_STAMP) ## measure build, output sizes, map draw/switch times vs a naive folium map (LSOA, 34k split) into outputs/bench.json
+bench: $(DEV_STAMP) ## measure build, CLI start-up, output sizes, map draw/settle/switch times vs naive and competent folium maps (LSOA), 34k split, stability at 180k into outputs/bench.json
 	$(PY) -m benchmarks.bench
 
 .PHONY: pack
