@@ -9,6 +9,7 @@ becomes; it differs by medium (``"n/a"`` in prose, ``""`` in a table cell).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -108,13 +109,8 @@ def labels(section: str) -> dict[str, str]:
     return dict(_labels()[section])
 
 
+@lru_cache(maxsize=1)
 def _labels() -> dict:
-    global _LABELS
-    if _LABELS is None:
-        import yaml
+    import yaml
 
-        _LABELS = yaml.safe_load((Path(__file__).with_name("labels.yaml")).read_text("utf-8"))
-    return _LABELS
-
-
-_LABELS: dict | None = None
+    return yaml.safe_load(Path(__file__).with_name("labels.yaml").read_text("utf-8"))

@@ -72,9 +72,11 @@ IMD2025_RELEASE = "IoD 2025 (October 2025, neighbourhoods counted)"
 
 def _deprivation_release(source: str) -> str | None:
     """Which edition of the Indices of Deprivation an indicator's source is (None: not deprivation)."""
+    from ..score.indicators import IMD2025
+
     if "Deprivation" not in source:
         return None
-    return IMD2025_RELEASE if "2025" in source else IMD_RELEASE
+    return IMD2025_RELEASE if source == IMD2025 else IMD_RELEASE
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 #: How the priority score's reference frame (score.frame) reads in a sentence.
