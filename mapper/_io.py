@@ -209,3 +209,14 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:  # it exists, owned by someone else
         return True
     return True
+
+
+def load_yaml(text: str):
+    """Parse YAML text safely, with libyaml's C parser when PyYAML has it (about 20x faster; same results).
+
+    >>> load_yaml("a: [1, 2]")
+    {'a': [1, 2]}
+    """
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -111,6 +111,6 @@ def labels(section: str) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _labels() -> dict:
-    import yaml
+    from ._io import load_yaml
 
-    return yaml.safe_load(Path(__file__).with_name("labels.yaml").read_text("utf-8"))
+    return load_yaml(Path(__file__).with_name("labels.yaml").read_text("utf-8"))

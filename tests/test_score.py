@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from mapper.config import IndicatorChoice, ScoreConfig, TierConfig
@@ -176,6 +176,49 @@ def test_quantile_classes_equal_mapclassify(values, k):
         ref = mapclassify.Quantiles(y, k=k)
     assert quantile_bounds(y, k).tolist() == np.asarray(ref.bins).tolist()
     assert classify(y, quantile_bounds(y, k)).tolist() == np.asarray(ref.yb).tolist()
+
+
+
+@given(st.one_of(
+    st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=2, max_size=60),
+    st.lists(st.integers(min_value=0, max_value=6).map(float), min_size=2, max_size=60),  # many ties
+    st.lists(st.floats(min_value=0, max_value=1, allow_nan=False).map(lambda v: round(v ** 4, 3)), min_size=2,
+             max_size=60)),  # skewed, rounded like published shares
+    st.integers(min_value=2, max_value=7))
+@settings(max_examples=200, deadline=None)
+def test_natural_breaks_equal_mapclassify(values, k):
+    """Our NumPy Fisher-Jenks gives mapclassify.FisherJenks' breaks exactly (same float32 sums, same tie rule)."""
+    import warnings
+
+    import mapclassify
+
+    from mapper.score.classify import natural_breaks_bounds
+
+    y = np.asarray(values, dtype="float64")
+    assume(len(np.unique(y)) >= k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # mapclassify warns that numba is not installed
+        ref = mapclassify.FisherJenks(y, k=k)
+    assert natural_breaks_bounds(y, k).tolist() == np.asarray(ref.bins).tolist()
+
+
+def test_natural_breaks_refuses_fewer_distinct_values_than_classes():
+    from mapper.score.classify import natural_breaks_bounds
+
+    with pytest.raises(ValueError, match="Fewer unique values"):
+        natural_breaks_bounds([1.0, 1.0, 2.0], 3)
+
+
+def test_a_build_does_not_import_mapclassify_or_scipy():
+    """Class breaks are computed in NumPy: importing and classifying pulls in neither (they cost ~2 s a build)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import numpy as np; from mapper.score import classify; import mapper.pipeline; "
+            "classify.bounds(np.arange(50.0) ** 3, 5, 'natural_breaks'); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mapclassify', 'scipy', 'sklearn')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 # --- issue 14: two questions (rate and count), a combined ranking, an honest range, honest tiers --------------

@@ -36,8 +36,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from .._io import load_yaml
 from ..errors import SchemaError, ValueProblem
 from .csvfile import first_line, header_key, read_rows
 from .notices import notice
@@ -61,7 +61,7 @@ MAX_NAME_LENGTH = 200
 def aliases() -> dict:
     """The alias table from ``ofcom_aliases.yaml`` (parsed once)."""
     text = resources.files(__package__).joinpath("ofcom_aliases.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 @lru_cache(maxsize=1)

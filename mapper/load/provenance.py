@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-from .._io import sha256_file
+from .._io import load_yaml, sha256_file
 from ..errors import ConfigError
 
 
 def load_registry(root: Path) -> dict:
     path = root / "data" / "sources.yaml"
     try:
-        return yaml.safe_load(path.read_text("utf-8"))
+        return load_yaml(path.read_text("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: the sources registry is missing; it documents every input's licence") from None
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from .._io import load_yaml
 from ..errors import SchemaError
 from .csvfile import header_key, read_rows
 from .values import parse_numeric
@@ -18,7 +18,7 @@ from .values import parse_numeric
 @lru_cache(maxsize=1)
 def schemas() -> dict:
     """All table schemas from ``table_schemas.yaml``."""
-    return yaml.safe_load(resources.files(__package__).joinpath("table_schemas.yaml").read_text("utf-8"))
+    return load_yaml(resources.files(__package__).joinpath("table_schemas.yaml").read_text("utf-8"))
 
 
 def study_lads(path: str | Path, regions) -> pd.DataFrame:

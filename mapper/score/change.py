@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._io import load_yaml
 from ..errors import MapperError
 from ..load.ofcom import OfcomTable
 
@@ -50,10 +51,8 @@ class ChangeError(MapperError):
 @lru_cache(maxsize=4)
 def definitions(path: str | Path = DEFINITIONS) -> dict:
     """Each measure's definition periods (``data/measure_definitions.yaml``)."""
-    import yaml
-
     try:
-        return yaml.safe_load(Path(path).read_text("utf-8"))["measures"]
+        return load_yaml(Path(path).read_text("utf-8"))["measures"]
     except FileNotFoundError:
         raise ChangeError(f"{path}: the register of measure definitions is missing; restore it from the repository") from None
 

@@ -6,7 +6,8 @@ A registry of schemes (:data:`SCHEMES`), each ``f(values, k) -> upper bounds``:
   ``mapclassify.Quantiles`` does (scipy's ``scoreatpercentile`` at 100/k, 200/k, ...
   100 percent, repeated bounds merged), so importing the tool does not import
   mapclassify, scipy and matplotlib.
-* ``natural_breaks``: Fisher-Jenks (``mapclassify.FisherJenks``, imported when used).
+* ``natural_breaks``: Fisher-Jenks, the breaks of ``mapclassify.FisherJenks`` computed
+  with NumPy (a test compares the two).
 * ``natural_breaks_sampled``: Fisher-Jenks on evenly spaced quantiles of a large
   layer (deterministic; for the map legends of thousands of areas).
 
@@ -18,7 +19,6 @@ list of valid names.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -53,13 +53,64 @@ def quantile_bounds(values, k: int) -> np.ndarray:
     return np.unique(np.array([_score_at_percentile(y, pct) for pct in p]))
 
 
-def natural_breaks_bounds(values, k: int) -> np.ndarray:
-    """Upper bounds of ``k`` Fisher-Jenks classes (mapclassify, imported on first use)."""
-    import mapclassify
+def _fisher_jenks(x: np.ndarray, k: int) -> np.ndarray:
+    """Upper bounds of ``k`` Fisher-Jenks classes of the sorted float64 values ``x`` (the last is the maximum).
 
-    with warnings.catch_warnings():  # ties may merge classes; mapclassify warns, callers handle fewer classes
-        warnings.simplefilter("ignore", UserWarning)
-        return np.asarray(mapclassify.FisherJenks(np.asarray(values, dtype="float64"), k=k).bins, dtype="float64")
+    The dynamic programme of Fisher (1958) as Jenks used it: for every prefix of
+    the sorted values and every number of classes, the least total squared
+    deviation within classes. The sums run in float32 with the same order of
+    operations and the same tie rule (the lowest class start among equal costs)
+    as ``mapclassify.FisherJenks``, so the breaks are the same as mapclassify's
+    (a test compares them), with the inner loop over class starts vectorised.
+    """
+    n = len(x)
+    f32 = np.float32
+    start = np.zeros((n + 1, k + 1), dtype=np.int64)  # 1-based start of the last class of the best split
+    cost = np.zeros((n + 1, k + 1), dtype=f32)
+    start[1, 1:] = 1
+    cost[2:, 1:] = np.inf
+    xs = x.astype(f32)
+    for end in range(2, n + 1):
+        tail = xs[end - 1::-1]  # the values of the last class, added from its end backwards (m = 1 .. end)
+        s1 = np.cumsum(tail, dtype=f32)
+        s2 = np.cumsum(tail * tail, dtype=f32)
+        w = np.arange(1, end + 1, dtype=f32)
+        v = s2 - (s1 * s1) / w  # within-class squared deviation of x[end-m .. end-1], m = 1 .. end
+        within = v[:-1]  # last class starts at end, end - 1, .. 2 (1-based): value 1 stays in an earlier class
+        before = end - 1 - np.arange(end - 1)  # length of the prefix before the last class
+        for j in range(2, k + 1):
+            cand = within + cost[before, j - 1]
+            # the least cost; among equal costs the lowest start wins (mapclassify's sequential '>=' update)
+            i = len(cand) - 1 - int(np.argmin(cand[::-1]))
+            start[end, j] = end - i
+            cost[end, j] = cand[i]
+        start[end, 1] = 1
+        cost[end, 1] = v[-1]
+    bounds = np.zeros(k + 1, dtype=x.dtype)
+    bounds[k] = x[n - 1]
+    bounds[0] = x[0]
+    row = n
+    for c in range(k, 1, -1):
+        pivot = int(start[row, c])
+        bounds[c - 1] = x[pivot - 2]
+        row = pivot - 1
+    return bounds[1:]
+
+
+def natural_breaks_bounds(values, k: int) -> np.ndarray:
+    """Upper bounds of ``k`` Fisher-Jenks classes, the same breaks as ``mapclassify.FisherJenks(values, k).bins``.
+
+    Computed here in NumPy (:func:`_fisher_jenks`) so that a build does not import
+    mapclassify (and scipy with it). Like mapclassify, fewer distinct values than
+    ``k`` is a ValueError; callers ask for at most the number of distinct values.
+
+    >>> natural_breaks_bounds([1, 2, 3, 10, 11, 12, 30], 3).tolist()
+    [3.0, 12.0, 30.0]
+    """
+    y = np.asarray(values).ravel()
+    if len(np.unique(y)) < k:
+        raise ValueError(f"Fewer unique values ({len(np.unique(y))}) than specified classes ({k}).")
+    return _fisher_jenks(np.sort(y).astype("float64"), k)
 
 
 #: Most values Fisher-Jenks sees at once in :func:`natural_breaks_sampled_bounds` (its cost grows with n squared).

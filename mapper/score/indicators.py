@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._io import load_yaml
 from ..errors import ConfigError
 
 if TYPE_CHECKING:  # pandas is imported where frames are made, not here: the registry stays light
@@ -67,9 +68,8 @@ def _premises(name: str) -> Indicator:
 
 @lru_cache(maxsize=1)
 def _fixed_specs() -> dict:
-    import yaml
 
-    return yaml.safe_load(Path(__file__).with_name("ofcom_indicators.yaml").read_text("utf-8"))
+    return load_yaml(Path(__file__).with_name("ofcom_indicators.yaml").read_text("utf-8"))
 
 
 def _mobile(name: str) -> Indicator:
