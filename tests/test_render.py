@@ -16,6 +16,8 @@ from types import SimpleNamespace
 import geopandas as gpd
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import box
 
 from mapper.config import override
@@ -198,6 +200,28 @@ def test_large_level_is_split_per_group_with_an_overview(cfg):
     assert [f["properties"]["c"] for f in part["geo"]["features"]] == ["X00000002", "X00000003"]
     assert part["n_all"] == 6  # ranks and classes are over the whole level
     assert 'href="big.html">All areas (overview map)' in files["big_L1.html"].decode()
+
+
+
+def test_split_pages_show_each_point_on_the_page_of_the_area_holding_it(cfg):
+    """Points are placed once among all areas of a split level; a page keeps those inside its own areas,
+    indexed into its own features (a postcode 1 km from the next group's area is not on that group's page)."""
+    from mapper.render.context import GEONAMES_CREDIT, MapContext
+
+    places = gpd.GeoDataFrame({"name": ["Bigtown", "Edgeby"], "population": [50000.0, 800.0]},
+                              geometry=gpd.points_from_xy([-0.55, -0.35], [53.25, 53.25]), crs=4326)
+    postcodes = pd.DataFrame({"key": ["TS1", "TS2", "TS9"], "kind": ["district"] * 3, "lon": [-0.45, -0.41, -0.55],
+                              "lat": [53.25, 53.25, 53.35], "n": [10, 10, 10]})
+    small = override(cfg, map={"split_above": 4})
+    ctx = MapContext(places=places, postcodes=postcodes, credits=[GEONAMES_CREDIT])
+    files = render_level(tiny_level(small), small, None, "big", context=ctx)
+    pages = {name: _payload(files[f"{name}.html"].decode()) for name in ("big_L0", "big_L1")}
+    codes = {name: [f["properties"]["c"] for f in P["geo"]["features"]] for name, P in pages.items()}
+    l0, l1 = pages["big_L0"], pages["big_L1"]
+    assert [(p[0], codes["big_L0"][p[3]]) for p in l0["postcodes"]] == [("TS1", "X00000001"), ("TS2", "X00000001")]
+    assert [(p[0], codes["big_L1"][p[3]]) for p in l1["postcodes"]] == [("TS9", "X00000003")]
+    assert [(p[0], codes["big_L0"][p[4]]) for p in l0["places"]] == [("Bigtown", "X00000000")]
+    assert [(p[0], codes["big_L1"][p[4]]) for p in l1["places"]] == [("Edgeby", "X00000002")]
 
 
 def test_split_needs_the_group_column(cfg):
@@ -408,3 +432,17 @@ def test_england_comparison_and_rate_count_ranks_when_the_lead_columns_exist(cfg
     table = files["e_table.html"].decode()
     assert "Rank on rates" in table and "Rank on counts" in table and "<th scope=\"col\">England</th>" in table
     assert "8.0% (2,000,000 of 25,000,000)" in table
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_table_rows_escape_text_as_jinja_autoescape_does(text):
+    """The table body is written in Python (fast on split levels): every text escaped exactly as the template would."""
+    from markupsafe import escape
+
+    from mapper.render.table import _cell, _rows_html
+
+    html = str(_rows_html([[_cell(text, cls="num"), _cell(text, href=text), _cell(text)]]))
+    e = str(escape(text))
+    assert html == (f'<tr><td class="num">{e}</td><th scope="row"><a href="{e}">{e}</a></th><td>{e}</td></tr>\n'
+                    if text else f'<tr><td class="num"></td><th scope="row">{e}</th><td></td></tr>\n')

@@ -47,7 +47,17 @@ import shapely
 from ..config import MapOptions
 from ..formatting import count, percent, percent_of
 from ..score import INDICATORS, Indicator
-from .context import MapContext, area_of_points, bounds_of, dissolve, label_points, load_context, majority_group, outline_features
+from .context import (
+    MapContext,
+    area_of_points,
+    bounds_of,
+    dissolve,
+    label_points,
+    load_context,
+    majority_group,
+    outline_features,
+    simplified_layer,
+)
 from .data import (
     CHANGE_COLUMNS,
     HEADLINE_PHRASES,
@@ -196,10 +206,13 @@ def _england(level, names) -> dict | None:
     return {"a": "England", "nd": _nd_row(rows.iloc[0].to_dict(), names)}
 
 
-def _features(table: pd.DataFrame, geoms, views, names, class_col, group_col, extra_props=None) -> list[dict]:
+def _features(table: pd.DataFrame, geoms, views, names, class_col, group_col, extra_props=None, *,
+              records: list[dict] | None = None, points: list | None = None) -> list[dict]:
+    """GeoJSON features of the page's areas; ``records`` and ``points`` (the rows' dicts and label points)
+    may be passed in when the caller has computed them once for a whole split level."""
     feats = []
-    records = table.to_dict("records")
-    points = label_points(geoms)
+    records = table.to_dict("records") if records is None else records
+    points = label_points(geoms) if points is None else points
     for i, row in enumerate(records):
         props = area_properties(row, views, names, class_col, group_col)
         props["lp"] = points[i]
@@ -253,14 +266,20 @@ class _Orientation:
                 and "region_name" in table.columns:
             la_geo = gpd.GeoDataFrame({"code": codes.to_numpy(), "region_name": table["region_name"].to_numpy()},
                                       geometry=geo.geometry.to_numpy(), crs=4326)
+        la_simple = None
         if la_geo is None and "lad_code" in table.columns and ctx.lad_county is not None and ctx.lad_region:
             # a level inside local authorities (LSOAs): the outlines are its own areas dissolved by LAD's region / county
             lads = table["lad_code"].astype(str)
             if lads.isin(set(ctx.lad_region)).any():
                 la_geo = gpd.GeoDataFrame({"code": lads.to_numpy(), "region_name": lads.map(ctx.lad_region).to_numpy()},
                                           geometry=geo.geometry.to_numpy(), crs=4326)
+                # its areas are already simplified as one coverage: not simplified a second time
+                la_simple = gpd.GeoDataFrame({"code": la_geo["code"].to_numpy()}, geometry=geo.geometry.to_numpy(),
+                                             crs=4326)
+        if la_geo is not None and la_simple is None:
+            la_simple = simplified_layer(la_geo, tolerance)
         if la_geo is not None:
-            regions = dissolve(la_geo, la_geo["region_name"].astype("string"), tolerance)
+            regions = dissolve(la_geo, la_geo["region_name"].astype("string"), tolerance, simplified=la_simple)
         elif "region_name" in table.columns and table["region_name"].notna().any():
             regions = dissolve(gpd.GeoDataFrame({"code": codes.to_numpy()}, geometry=geo.geometry.to_numpy(), crs=4326),
                                table["region_name"].astype("string").reset_index(drop=True), tolerance)
@@ -274,7 +293,7 @@ class _Orientation:
             names = dict(zip(ctx.lad_county["lad_code"], ctx.lad_county["county_name"]))
             kinds = dict(zip(ctx.lad_county["county_name"], ctx.lad_county["kind"]))
             keys = la_geo["code"].map(names).astype("string").reset_index(drop=True)
-            counties = dissolve(la_geo, keys, tolerance)
+            counties = dissolve(la_geo, keys, tolerance, simplified=la_simple)
             feats += outline_features(counties, "county")
             self.counties = [{"n": r["name"], "t": kinds.get(r["name"], ""), "b": bounds_of(r["geometry"])}
                              for _, r in counties.iterrows()]
@@ -289,27 +308,68 @@ class _Orientation:
         self.places = ctx.places
         self.postcodes = ctx.postcodes
 
-    def page_points(self, geoms) -> tuple[list, list]:
-        """Places and postcode centroids inside this page's areas, with the index of the area holding each."""
+    def _point_areas(self, geoms) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Index into ``geoms`` of the area holding each place and each postcode centroid (-1: none)."""
         series = gpd.GeoSeries(list(geoms), crs=4326)
-        places, postcodes = [], []
+        places = postcodes = None
         if self.places is not None and len(self.places):
-            ai = area_of_points(self.places.geometry, series)
-            for (name, pop, pt), a in zip(self.places[["name", "population", "geometry"]].itertuples(index=False), ai):
-                if a >= 0:
-                    places.append([name, round(pt.x, 4), round(pt.y, 4), 0 if pd.isna(pop) else int(pop), int(a)])
+            places = area_of_points(self.places.geometry, series)
         if self.postcodes is not None and len(self.postcodes):
             pts = gpd.GeoSeries(gpd.points_from_xy(self.postcodes["lon"], self.postcodes["lat"]), crs=4326)
-            ai = area_of_points(pts, series, max_km=5.0)
-            for (key, lon, lat), a in zip(self.postcodes[["key", "lon", "lat"]].itertuples(index=False), ai):
-                if a >= 0:
-                    postcodes.append([key, float(lon), float(lat), int(a)])
+            postcodes = area_of_points(pts, series, max_km=5.0)
         return places, postcodes
 
+    def page_points(self, geoms, *, level_geoms=None, rows: np.ndarray | None = None) -> tuple[list, list]:
+        """Places and postcode centroids inside this page's areas, with the index of the area holding each.
 
-def _bounds(feats) -> tuple[float, float, float, float]:
-    xy = np.concatenate([np.asarray(shapely.get_coordinates(shapely.geometry.shape(f["geometry"]))) for f in feats])
-    return float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max())
+        A page of a split level passes ``rows`` (its areas' positions in the level) and
+        ``level_geoms``: the points are then placed once among all the level's areas
+        and each page keeps those that fall in its own areas.
+        """
+        if rows is None:
+            place_area, pc_area = self._point_areas(geoms)
+            return self._place_items(place_area), self._postcode_items(pc_area)
+        if getattr(self, "_level_points", None) is None:  # once per level: each point's area among all areas
+            self._level_points = self._point_areas(level_geoms)
+        local = np.full(len(level_geoms), -1, dtype=int)
+        local[rows] = np.arange(len(rows))
+        place_area, pc_area = (None if a is None else np.where(a >= 0, local[np.maximum(a, 0)], -1)
+                               for a in self._level_points)
+        return self._place_items(place_area), self._postcode_items(pc_area)
+
+    def _place_items(self, area: np.ndarray | None) -> list:
+        """[name, lon, lat, population, area index] of each place with an area on the page (``area`` >= 0)."""
+        if area is None:
+            return []
+        keep = np.flatnonzero(area >= 0)
+        part = self.places.iloc[keep]
+        return [[name, round(pt.x, 4), round(pt.y, 4), 0 if pd.isna(pop) else int(pop), int(a)]
+                for (name, pop, pt), a in zip(part[["name", "population", "geometry"]].itertuples(index=False),
+                                              area[keep])]
+
+    def _postcode_items(self, area: np.ndarray | None) -> list:
+        """[key, lon, lat, area index] of each postcode centroid with an area on the page."""
+        if area is None:
+            return []
+        keep = np.flatnonzero(area >= 0)
+        part = self.postcodes.iloc[keep]
+        return [[key, float(lon), float(lat), int(a)]
+                for (key, lon, lat), a in zip(part[["key", "lon", "lat"]].itertuples(index=False), area[keep])]
+
+
+def _union(parts) -> shapely.Geometry:
+    """One group's outline from its areas: the fast coverage union (the areas are one simplified coverage),
+    or the general union where rounding left edges that no longer meet exactly."""
+    try:
+        return shapely.make_valid(shapely.coverage_union_all(parts))
+    except shapely.errors.GEOSException:
+        return shapely.union_all(parts)
+
+
+def _bounds(geoms) -> tuple[float, float, float, float]:
+    """(min lon, min lat, max lon, max lat) of the page's area geometries."""
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(geoms, dtype=object))
+    return float(minx), float(miny), float(maxx), float(maxy)
 
 
 def _sources(cfg, ctx: MapContext, level) -> tuple[list[dict], list[str]]:
@@ -406,8 +466,8 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
 
     def emit(name: str, feats, page_views, rows: pd.DataFrame, page_geoms, *, level_title, headline, table_title,
              overview_href=None, split_note=None, line_weight, max_zoom, view_default, ranked, class_label=None,
-             class_col=None, href_col=None, county_index=None):
-        places, postcodes = orient.page_points(page_geoms)
+             class_col=None, href_col=None, county_index=None, level_rows=None, records=None):
+        places, postcodes = orient.page_points(page_geoms, level_geoms=geoms, rows=level_rows)
         if county_index is not None:
             for f, cy in zip(feats, county_index):
                 if cy >= 0:
@@ -421,14 +481,14 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
                      view_groups=_view_menu(page_views), classes=_class_boxes(feats), tiers=_tier_boxes(page_views, feats),
                      overview_href=overview_href, table_file=f"{name}_table.html", split_note=split_note,
                      class_label=payload["class_label"], has_places=bool(places), has_postcodes=bool(postcodes))
-        files[f"{name}.html"] = build_page(payload, _bounds(feats), title=f"{title}: {level_title}", panel=panel,
+        files[f"{name}.html"] = build_page(payload, _bounds(page_geoms), title=f"{title}: {level_title}", panel=panel,
                                            basemap=opts.basemap, short_attribution=short).encode("utf-8")
         files[f"{name}_table.html"] = table_page(
             rows, page_views, names, inds, class_col=class_col or level.class_col, class_label=payload["class_label"],
             title=title, level_title=level_title, dates=dates, map_href=f"{name}.html",
             csv_href=f"{stem}.csv", attributions=attributions, sources=sources, href_col=href_col,
             note="Colour classes and ranks are computed over all areas of the level.", method_html=method_html,
-            totals=payload["totals"], england=payload["england"],
+            totals=payload["totals"], england=payload["england"], records=records,
         ).encode("utf-8")
 
     weight = 0.6 if n_all <= 1000 else 0.3
@@ -449,17 +509,23 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
         from ..errors import MapperError
         raise MapperError(f"{level.title}: {missing} area(s) have no {group_col}, so they cannot be split into per-group maps")
     over_rows = []
+    # rows, label points and group positions once for the level; each page takes its slice
+    all_records = table.to_dict("records")
+    all_points = label_points(geoms)
+    positions = {g: np.sort(ix) for g, ix in table.groupby(group_col, sort=False).indices.items()}
     for g in groups:
-        mask = (table[group_col] == g).to_numpy()
-        sub = table.loc[mask].reset_index(drop=True)
+        mask = positions[g]
+        sub = table.iloc[mask].reset_index(drop=True)
+        records = [all_records[i] for i in mask]
         gname = str(group_names.get(g) or g)
         fname = f"{stem}_{_safe_name(g)}"
-        feats = _features(sub, geoms[mask], views, names, level.class_col, group_col)
+        feats = _features(sub, geoms[mask], views, names, level.class_col, group_col, records=records,
+                          points=[all_points[i] for i in mask])
         emit(fname, feats, views, sub, geoms[mask], level_title=f"{level.title}: {gname}", headline="",
              table_title=f"Ranking within {gname}", overview_href=f"{stem}.html",
              split_note=f"{len(sub):,} of {n_all:,} areas; ranks and colour classes are over all areas.",
              line_weight=0.6, max_zoom=14, view_default=default_view, ranked=n_ranked,
-             county_index=orient.area_county[mask])
+             county_index=orient.area_county[mask], level_rows=mask, records=records)
         row = {"code": str(g), "name": gname, "premises": sub["premises"].sum() if "premises" in sub else None}
         for n in names:
             num, den = sub[f"{n}_num"].astype("float64").sum(), sub[f"{n}_den"].astype("float64").sum()
@@ -470,7 +536,7 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
     over = pd.DataFrame(over_rows)
     group_geo = gpd.GeoDataFrame(
         {"code": over["code"]},
-        geometry=[shapely.union_all(geoms[(table[group_col] == g).to_numpy()]) for g in groups], crs=4326)
+        geometry=[_union(geoms[positions[g]]) for g in groups], crs=4326)
     group_geo = simplify_coverage(group_geo, max(opts.simplify_tolerance_m, 100.0))
     over_views = build_views(over, names, registry, k_tiers=k_tiers, classes=opts.classes, scored=set(),
                              frame_text=frame_text)

@@ -172,10 +172,20 @@ def outline_groups(la_geo: gpd.GeoDataFrame, lad_county: pd.DataFrame | None) ->
     return out
 
 
-def dissolve(la_geo: gpd.GeoDataFrame, keys: pd.Series, tolerance: float) -> gpd.GeoDataFrame:
-    """Polygons of each ``keys`` group (one coverage: the local-authority layer simplified, then unioned)."""
-    geo = simplify_coverage(gpd.GeoDataFrame({"code": la_geo["code"].to_numpy()}, geometry=la_geo.geometry.to_numpy(),
-                                             crs=la_geo.crs), tolerance)
+def simplified_layer(la_geo: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
+    """The local-authority layer's codes and polygons simplified as one coverage (input of :func:`dissolve`)."""
+    return simplify_coverage(gpd.GeoDataFrame({"code": la_geo["code"].to_numpy()}, geometry=la_geo.geometry.to_numpy(),
+                                              crs=la_geo.crs), tolerance)
+
+
+def dissolve(la_geo: gpd.GeoDataFrame, keys: pd.Series, tolerance: float, *,
+             simplified: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Polygons of each ``keys`` group (one coverage: the local-authority layer simplified, then unioned).
+
+    ``simplified`` is :func:`simplified_layer` of ``la_geo`` when the caller dissolves
+    the same layer more than once (regions, then counties).
+    """
+    geo = simplified_layer(la_geo, tolerance) if simplified is None else simplified
     keys = pd.Series(keys.to_numpy(), index=geo.index)
     rows = []
     for name in sorted(keys.dropna().unique(), key=str):
