@@ -90,6 +90,32 @@ def test_every_output_page_opens_offline_and_draws(driver, built, tmp_path_facto
         assert console_errors(driver) == [], path.name
 
 
+
+@pytest.mark.parametrize("page", [LA, PCON10])
+def test_page_rebuilds_the_packed_areas_exactly(driver, built, page):
+    """app.js's gmUnpackAreas gives the same features as the Python reference (properties exactly,
+    coordinates to the 1e-5 grid): the packed payload loses nothing."""
+    import json
+    import re
+
+    from mapper.render.page import unpack_payload
+
+    html = (built / page).read_text("utf-8")
+    packed = json.loads(re.search(r'<script type="application/json" id="gm-data">(.*?)</script>', html, re.S).group(1))
+    assert "areas" in packed and "geo" not in packed  # shipped packed
+    want = unpack_payload(packed)["geo"]["features"]
+    _open(driver, built / page)
+    got = json.loads(driver.execute_script("return JSON.stringify(gmApp.P.geo.features);"))
+    assert len(got) == len(want) > 60
+    assert [f["properties"] for f in got] == [f["properties"] for f in want]
+    for g, w in zip(got, want):
+        assert g["geometry"]["type"] == w["geometry"]["type"]
+        gc = json.dumps(g["geometry"]["coordinates"])
+        wc = json.dumps(w["geometry"]["coordinates"])
+        assert gc == wc or [round(float(v), 5) for v in re.findall(r"-?[0-9.]+(?:e-?[0-9]+)?", gc)] == \
+            [round(float(v), 5) for v in re.findall(r"-?[0-9.]+(?:e-?[0-9]+)?", wc)]
+
+
 def test_view_switch_changes_colours_and_legend(driver, built, tmp_path_factory):
     from _browser import canvas_stats, wait_drawn
     from selenium.webdriver.support.ui import Select, WebDriverWait

@@ -18,11 +18,12 @@ import pytest
 from mapper.config import load_config
 from mapper.pack.tables import pack_table
 from mapper.publish.tables import indicator_columns
+from mapper.render.page import unpack_payload
 
 
 def _payload(html: str) -> dict:
     m = re.search(r'<script type="application/json" id="gm-data">(.*?)</script>', html, re.S)
-    return json.loads(m.group(1))
+    return unpack_payload(json.loads(m.group(1)))  # the areas are packed; rebuilt as the page does
 
 
 @pytest.mark.parametrize("key", ["la", "pcon", "pcon10"])

@@ -25,7 +25,7 @@ from mapper.errors import ConfigError
 from mapper.pipeline import Level
 from mapper.render import render_level
 from mapper.render.data import DIAGNOSES
-from mapper.render.page import script_json
+from mapper.render.page import script_json, unpack_payload
 from mapper.score import available_indicators, compute_indicators, score_areas
 
 EVIL = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
@@ -80,7 +80,7 @@ def _norm(text: str) -> str:
 
 def _payload(page: str) -> dict:
     m = re.search(r'<script type="application/json" id="gm-data">(.*?)</script>', page, re.S)
-    return json.loads(m.group(1))
+    return unpack_payload(json.loads(m.group(1)))  # the areas are packed; rebuilt as the page does
 
 
 @pytest.fixture(scope="module")

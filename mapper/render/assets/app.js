@@ -4,8 +4,51 @@
  * Every text node from data is made with textContent (never innerHTML), so names from
  * data cannot inject markup. Nothing here makes a network request unless the reader
  * ticks "Street map underneath". */
+/* The areas arrive packed (mapper.render.page.pack_features): properties by column, counts by
+ * indicator with each denominator column once, rings as integer steps on the 1e-5 degree grid.
+ * This rebuilds the GeoJSON FeatureCollection the rest of the page works with. */
+function gmUnpackAreas(A) {
+  'use strict';
+  var feats = [], px = 0, py = 0, multi = {}, raw = A.raw || {}, i, j, k;
+  A.multi.forEach(function (m) { multi[m] = true; });
+  function ring(flat) {
+    var out = new Array(flat.length / 2);
+    for (var q = 0; q < flat.length; q += 2) {
+      px += flat[q]; py += flat[q + 1];
+      out[q / 2] = [px / 1e5, py / 1e5];
+    }
+    return out;
+  }
+  function polygon(rings) { return rings.map(ring); }
+  for (i = 0; i < A.n; i++) {
+    var p = {};
+    for (k in A.cols) { p[k] = A.cols[k][i]; }
+    for (k in A.opt) { if (A.opt[k][i] !== null) { p[k] = A.opt[k][i]; } }
+    if (A.v) { p.v = []; for (j = 0; j < A.v.length; j++) { p.v.push(A.v[j][i]); } }
+    if (A.nd) {
+      p.nd = [];
+      for (j = 0; j < A.nd.num.length; j++) { p.nd.push([A.nd.num[j][i], A.nd.den[A.nd.di[j]][i]]); }
+    }
+    if (A.x) {
+      var x = null;
+      for (k in A.x) { if (A.x[k][i] !== null) { x = x || {}; x[k] = A.x[k][i]; } }
+      if (x) { p.x = x; }
+    }
+    var g;
+    if (raw.hasOwnProperty(String(i))) {
+      g = raw[String(i)];
+    } else {
+      var polys = A.geom[i].map(polygon);
+      g = multi[i] ? {type: 'MultiPolygon', coordinates: polys} : {type: 'Polygon', coordinates: polys[0]};
+    }
+    feats.push({type: 'Feature', properties: p, geometry: g});
+  }
+  return {type: 'FeatureCollection', features: feats};
+}
+
 function gmStart(P) {
   'use strict';
+  if (P.areas) { P.geo = gmUnpackAreas(P.areas); delete P.areas; }
   var views = P.views, inds = P.inds, feats = P.geo.features;
   var viewIndex = {};
   views.forEach(function (v, i) { viewIndex[v.key] = i; });
