@@ -103,9 +103,13 @@ def test_page_rebuilds_the_packed_areas_exactly(driver, built, page):
     html = (built / page).read_text("utf-8")
     packed = json.loads(re.search(r'<script type="application/json" id="gm-data">(.*?)</script>', html, re.S).group(1))
     assert "areas" in packed and "geo" not in packed  # shipped packed
-    want = unpack_payload(packed)["geo"]["features"]
+    assert packed["outlines"]["packed"] and "codes" in packed["areas"] and "lp" in packed["areas"]
+    reference = unpack_payload(packed)
+    want = reference["geo"]["features"]
     _open(driver, built / page)
     got = json.loads(driver.execute_script("return JSON.stringify(gmApp.P.geo.features);"))
+    outlines = json.loads(driver.execute_script("return JSON.stringify(gmApp.P.outlines);"))
+    assert outlines == json.loads(json.dumps(reference["outlines"]))
     assert len(got) == len(want) > 60
     assert [f["properties"] for f in got] == [f["properties"] for f in want]
     for g, w in zip(got, want):

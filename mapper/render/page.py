@@ -15,8 +15,10 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
@@ -87,6 +89,8 @@ def build_page(payload: dict, bounds: tuple[float, float, float, float], *, titl
     views = {v["key"]: v for v in payload["views"]}
     data = {k: v for k, v in payload.items() if k != "geo"}
     data["areas"] = pack_features(payload["geo"])
+    if isinstance(payload.get("outlines"), dict) and payload["outlines"].get("features"):
+        data["outlines"] = pack_lines(payload["outlines"])
     data = dict(data, study=[[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
                 attribution_html=html.escape(short_attribution), tiles=OSM_TILES, tiles_attribution=OSM_ATTRIBUTION)
     placeholder = "Area, county, region" + (", town" if panel.get("has_places") else "") + \
@@ -101,6 +105,9 @@ def build_page(payload: dict, bounds: tuple[float, float, float, float], *, titl
     )
 
 
+#: An ONS (GSS) code: entity letter and two digits, then six digits (E01008881, E06000015).
+_GSS = re.compile(r"^[A-Z][0-9]{2}[0-9]{6}$")
+
 #: Coordinates are written as integers of this many units per degree (the 5-decimal grid of the geometry).
 COORD_SCALE = 10 ** 5
 
@@ -111,18 +118,24 @@ def pack_features(collection: dict) -> dict:
     Properties are stored by column rather than per feature (the keys are not
     repeated 6,420 times); the view values ``v`` and the counts ``nd`` by view and
     by indicator, with each distinct denominator column stored once; the details
-    ``x`` by key. Polygon rings are integer steps on the 1e-5 degree grid, each
-    vertex relative to the one before (continuing across rings and features).
-    A null in ``opt`` or ``x`` means the feature has no such key. Geometry that is
-    not a polygon is kept as GeoJSON in ``raw``.
+    ``x`` by key; ONS codes as a prefix and the step from the previous code's
+    number (the areas come sorted by code). Rings are lists of references to shared arcs (:func:`shared_arcs`:
+    an edge between two neighbours is stored once), and the arcs are integer steps
+    on the 1e-5 degree grid, each vertex relative to the one before (continuing
+    across arcs). A null in ``opt`` or ``x`` means the feature has no such key.
+    Geometry that is not a polygon is kept as GeoJSON in ``raw``.
 
     >>> fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"c": "A", "v": [1, None],
     ...       "nd": [[1, 10], [2, 10]]}, "geometry": {"type": "Polygon", "coordinates": [[[-1.5, 52.0], [-1.49999, 52.0],
     ...       [-1.5, 52.00001], [-1.5, 52.0]]]}}]}
     >>> packed = pack_features(fc)
-    >>> packed["geom"], packed["nd"]
-    ([[[[-150000, 5200000, 1, 0, -1, 1, 0, -1]]]], {'num': [[1], [2]], 'den': [[10]], 'di': [0, 0]})
-    >>> unpack_features(packed) == fc
+    >>> packed["geom"], packed["arcs"], packed["nd"]
+    ([[[[0]]]], [[-150000, 5200000, 1, 0, -1, 1, 0, -1]], {'num': [[1], [2]], 'den': [[10]], 'di': [0, 0]})
+    >>> back = unpack_features(packed)["features"][0]
+    >>> back["properties"] == fc["features"][0]["properties"]
+    True
+    >>> import shapely.geometry as sg
+    >>> sg.shape(back["geometry"]).equals(sg.shape(fc["features"][0]["geometry"]))
     True
     """
     feats = collection["features"]
@@ -149,19 +162,29 @@ def pack_features(collection: dict) -> dict:
         xkeys = list(dict.fromkeys(k for p in props for k in (p.get("x") or {})))
         out["x"] = {k: [(p.get("x") or {}).get(k) for p in props] for k in xkeys}
         keys.remove("x")
+    codes = [p.get("c") for p in props]
+    if props and all(isinstance(c, str) and _GSS.match(c) for c in codes):  # ONS codes: letter, 2 digits, 6 digits
+        prefixes = sorted({c[:3] for c in codes})
+        numbers = [int(c[3:]) for c in codes]
+        out["codes"] = {"pre": prefixes, "pi": [prefixes.index(c[:3]) for c in codes],
+                        "d": [b - a for a, b in zip([0, *numbers], numbers)]}
+        keys.remove("c")
+    label_points = props and all(isinstance(p.get("lp"), list) and len(p["lp"]) == 2 for p in props) \
+        and all(f["geometry"] and f["geometry"].get("type") in ("Polygon", "MultiPolygon") for f in feats)
+    if label_points:  # written after the rings, relative to each area's first vertex
+        keys.remove("lp")
     for k in keys:
         everywhere = all(k in p for p in props)
         (out["cols"] if everywhere else out["opt"])[k] = [p.get(k) for p in props]
+    rings: list[list[tuple[int, int]]] = []  # every ring, open (no closing vertex), in grid units
     geom, multi, raw = [], [], {}
-    last = [0, 0]
 
-    def ring(coords) -> list[int]:
-        flat = []
-        for x, y in coords:
-            xi, yi = round(x * COORD_SCALE), round(y * COORD_SCALE)
-            flat += [xi - last[0], yi - last[1]]
-            last[0], last[1] = xi, yi
-        return flat
+    def ring(coords) -> int:
+        pts = [(round(x * COORD_SCALE), round(y * COORD_SCALE)) for x, y in coords]
+        if len(pts) > 1 and pts[0] == pts[-1]:
+            pts.pop()
+        rings.append(pts)
+        return len(rings) - 1
 
     for i, f in enumerate(feats):
         g = f["geometry"]
@@ -173,30 +196,163 @@ def pack_features(collection: dict) -> dict:
         else:
             raw[str(i)] = g
             geom.append(None)
+    arcs, refs = shared_arcs(rings)
+    if label_points:
+        # label point in grid units minus the first vertex of the area's first ring as the page rebuilds it
+        steps_lp = []
+        for p, g in zip(props, geom):
+            first = refs[g[0][0]][0]
+            vx, vy = arcs[first][0] if first >= 0 else arcs[~first][-1]
+            steps_lp += [round(p["lp"][0] * COORD_SCALE) - vx, round(p["lp"][1] * COORD_SCALE) - vy]
+        out["lp"] = steps_lp
+    tokens = _relative_refs(refs)
+    geom = [None if g is None else [[tokens[r] for r in poly] for poly in g] for g in geom]
+    flat, last = [], (0, 0)
+    for arc in arcs:
+        steps = []
+        for x, y in arc:
+            steps += [x - last[0], y - last[1]]
+            last = (x, y)
+        flat.append(steps)
+    out["arcs"] = flat
     out.update(geom=geom, multi=multi)
     if raw:
         out["raw"] = raw
     return out
 
 
+def _relative_refs(refs: list[list[int]]) -> list[list[int]]:
+    """Arc references written relative to the next new arc (small numbers that compress well).
+
+    Arcs are numbered in the order rings first use them, so a new arc is always
+    the next number: token 0. A reused arc ``a`` (``a`` < next) is ``next - a``
+    forwards and ``-(next - a)`` backwards. :func:`_absolute_refs` reverses this.
+
+    >>> _relative_refs([[0, 1], [2, -1]])
+    [[0, 0], [0, -3]]
+    >>> _absolute_refs(_relative_refs([[0, 1], [2, -1], [1, ~2, 3]]))
+    [[0, 1], [2, -1], [1, -3, 3]]
+    """
+    nxt, out = 0, []
+    for ring in refs:
+        tokens = []
+        for r in ring:
+            arc = r if r >= 0 else ~r
+            if r == nxt:
+                tokens.append(0)
+                nxt += 1
+            else:
+                tokens.append(nxt - arc if r >= 0 else arc - nxt)
+        out.append(tokens)
+    return out
+
+
+def _absolute_refs(tokens: list[list[int]]) -> list[list[int]]:
+    nxt, out = 0, []
+    for ring in tokens:
+        refs = []
+        for t in ring:
+            if t == 0:
+                refs.append(nxt)
+                nxt += 1
+            else:
+                refs.append(nxt - t if t > 0 else ~(nxt + t))
+        out.append(refs)
+    return out
+
+
+def _rotate_to_min(pts: list) -> tuple:
+    k = pts.index(min(pts))
+    return tuple(pts[k:] + pts[:k])
+
+
+def shared_arcs(rings: list[list[tuple[int, int]]]) -> tuple[list[tuple], list[list[int]]]:
+    """Cut rings into arcs so that an edge shared by neighbours is stored once (as in TopoJSON).
+
+    ``rings`` are open vertex lists. A vertex is a junction where its neighbours
+    differ between the rings through it (where three areas meet, or where two stop
+    sharing an edge); each ring is cut at its junctions and each piece is stored
+    once, the neighbour using it backwards (reference ``~i``). A ring without
+    junctions (an island, or a hole filled by one area) is one closed arc. Returns
+    ``(arcs, refs)``: the arcs' vertices and, per ring, its arc references in order.
+
+    >>> a = [(0, 0), (1, 0), (1, 1), (0, 1)]          # two unit squares sharing the edge x = 1
+    >>> b = [(1, 0), (2, 0), (2, 1), (1, 1)]
+    >>> arcs, refs = shared_arcs([a, b])
+    >>> len(arcs), sum(len(x) for x in arcs)           # the shared edge once: 10 vertices stored, not 12
+    (3, 10)
+    >>> refs
+    [[0, 1], [2, -1]]
+    """
+    pairs: dict[tuple[int, int], set] = {}
+    for pts in rings:
+        n = len(pts)
+        for j, v in enumerate(pts):
+            pairs.setdefault(v, set()).add(frozenset((pts[j - 1], pts[(j + 1) % n])))
+    index: dict[tuple, int] = {}
+    arcs: list[tuple] = []
+
+    def ref(arc: tuple) -> int:
+        if arc in index:
+            return index[arc]
+        back = arc[::-1]
+        if back in index:
+            return ~index[back]
+        index[arc] = len(arcs)
+        arcs.append(arc)
+        return index[arc]
+
+    refs = []
+    for pts in rings:
+        cuts = [j for j, v in enumerate(pts) if len(pairs[v]) > 1]
+        if not cuts:  # a closed arc, stored from its smallest vertex so both users find it
+            fwd = _rotate_to_min(pts)
+            back = _rotate_to_min(pts[::-1])
+            key = min(fwd, back)
+            closed = key + key[:1]
+            refs.append([ref(closed if key == fwd else closed[::-1])])
+            continue
+        start = cuts[0]
+        loop = pts[start:] + pts[:start] + [pts[start]]
+        marks = [j - start for j in cuts] + [len(pts)]
+        refs.append([ref(tuple(loop[a:b + 1])) for a, b in pairwise(marks)])
+    return arcs, refs
+
+
 def unpack_features(packed: dict) -> dict:
-    """The GeoJSON FeatureCollection of :func:`pack_features` (what ``app.js`` rebuilds; used by the tests)."""
-    last = [0, 0]
+    """The GeoJSON FeatureCollection of :func:`pack_features` (what ``app.js`` rebuilds; used by the tests).
+
+    Rings come back closed and may start at another vertex than the original (a junction).
+    """
     multi = set(packed.get("multi", []))
     raw = packed.get("raw", {})
+    arcs, x, y = [], 0, 0
+    for steps in packed["arcs"]:
+        pts = []
+        for j in range(0, len(steps), 2):
+            x += steps[j]
+            y += steps[j + 1]
+            pts.append([x / COORD_SCALE, y / COORD_SCALE])
+        arcs.append(pts)
 
-    def ring(flat) -> list[list[float]]:
-        out = []
-        for j in range(0, len(flat), 2):
-            last[0] += flat[j]
-            last[1] += flat[j + 1]
-            out.append([last[0] / COORD_SCALE, last[1] / COORD_SCALE])
+    rings = iter(_absolute_refs([r for g in packed["geom"] if g is not None for poly in g for r in poly]))
+
+    def ring(_tokens) -> list[list[float]]:
+        refs = next(rings)
+        out: list[list[float]] = []
+        for r in refs:
+            pts = arcs[r] if r >= 0 else arcs[~r][::-1]
+            out.extend(pts[1:] if out else pts)
         return out
 
     feats = []
+    number = 0
     for i in range(packed["n"]):
         p = {k: col[i] for k, col in packed["cols"].items()}
         p.update({k: col[i] for k, col in packed["opt"].items() if col[i] is not None})
+        if "codes" in packed:
+            number += packed["codes"]["d"][i]
+            p["c"] = f"{packed['codes']['pre'][packed['codes']['pi'][i]]}{number:06d}"
         if "v" in packed:
             p["v"] = [col[i] for col in packed["v"]]
         if "nd" in packed:
@@ -209,9 +365,59 @@ def unpack_features(packed: dict) -> dict:
         if str(i) in raw:
             g = raw[str(i)]
         else:
-            polys = [[ring(r) for r in poly] for poly in packed["geom"][i]]
+            polys = [[ring(refs) for refs in poly] for poly in packed["geom"][i]]
             g = {"type": "MultiPolygon", "coordinates": polys} if i in multi else {"type": "Polygon", "coordinates": polys[0]}
+        if "lp" in packed:
+            ring0 = g["coordinates"][0] if g["type"] == "Polygon" else g["coordinates"][0][0]
+            p["lp"] = [(round(ring0[0][0] * COORD_SCALE) + packed["lp"][2 * i]) / COORD_SCALE,
+                       (round(ring0[0][1] * COORD_SCALE) + packed["lp"][2 * i + 1]) / COORD_SCALE]
         feats.append({"type": "Feature", "properties": p, "geometry": g})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def pack_lines(collection: dict) -> dict:
+    """Outline features (MultiLineString) with each line as integer steps on the 1e-5 grid (``packed``: true).
+
+    >>> fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"n": "R"},
+    ...       "geometry": {"type": "MultiLineString", "coordinates": [[[-1.5, 52.0], [-1.49999, 52.00002]]]}}]}
+    >>> pack_lines(fc)["features"][0]["geometry"]["steps"]
+    [[-150000, 5200000, 1, 2]]
+    >>> unpack_lines(pack_lines(fc)) == fc
+    True
+    """
+    last = [0, 0]
+    feats = []
+    for f in collection["features"]:
+        lines = []
+        for line in f["geometry"]["coordinates"]:
+            steps = []
+            for x, y in line:
+                xi, yi = round(x * COORD_SCALE), round(y * COORD_SCALE)
+                steps += [xi - last[0], yi - last[1]]
+                last[0], last[1] = xi, yi
+            lines.append(steps)
+        feats.append({"type": "Feature", "properties": f["properties"],
+                      "geometry": {"type": "MultiLineString", "steps": lines}})
+    return {"type": "FeatureCollection", "packed": True, "features": feats}
+
+
+def unpack_lines(collection: dict) -> dict:
+    """The outlines of :func:`pack_lines` as GeoJSON (what ``app.js`` rebuilds)."""
+    if not collection.get("packed"):
+        return collection
+    x = y = 0
+    feats = []
+    for f in collection["features"]:
+        lines = []
+        for steps in f["geometry"]["steps"]:
+            line = []
+            for j in range(0, len(steps), 2):
+                x += steps[j]
+                y += steps[j + 1]
+                line.append([x / COORD_SCALE, y / COORD_SCALE])
+            lines.append(line)
+        feats.append({"type": "Feature", "properties": f["properties"],
+                      "geometry": {"type": "MultiLineString", "coordinates": lines}})
     return {"type": "FeatureCollection", "features": feats}
 
 
@@ -221,4 +427,6 @@ def unpack_payload(payload: dict) -> dict:
         return payload
     out = {k: v for k, v in payload.items() if k != "areas"}
     out["geo"] = unpack_features(payload["areas"])
+    if isinstance(out.get("outlines"), dict):
+        out["outlines"] = unpack_lines(out["outlines"])
     return out

@@ -5,23 +5,43 @@
  * data cannot inject markup. Nothing here makes a network request unless the reader
  * ticks "Street map underneath". */
 /* The areas arrive packed (mapper.render.page.pack_features): properties by column, counts by
- * indicator with each denominator column once, rings as integer steps on the 1e-5 degree grid.
- * This rebuilds the GeoJSON FeatureCollection the rest of the page works with. */
+ * indicator with each denominator column once, rings as lists of shared arcs (an edge between
+ * two neighbours is stored once; ~i = arc i backwards), arcs as integer steps on the 1e-5 degree
+ * grid. This rebuilds the GeoJSON FeatureCollection the rest of the page works with. */
 function gmUnpackAreas(A) {
   'use strict';
   var feats = [], px = 0, py = 0, multi = {}, raw = A.raw || {}, i, j, k;
   A.multi.forEach(function (m) { multi[m] = true; });
-  function ring(flat) {
-    var out = new Array(flat.length / 2);
-    for (var q = 0; q < flat.length; q += 2) {
-      px += flat[q]; py += flat[q + 1];
+  var arcs = A.arcs.map(function (steps) {
+    var out = new Array(steps.length / 2);
+    for (var q = 0; q < steps.length; q += 2) {
+      px += steps[q]; py += steps[q + 1];
       out[q / 2] = [px / 1e5, py / 1e5];
+    }
+    return out;
+  });
+  var nextArc = 0;  /* arc references are relative (pack_features' _relative_refs) */
+  function ring(tokens) {
+    var out = [];
+    for (var r = 0; r < tokens.length; r++) {
+      var t = tokens[r], fwd = t >= 0, id = t === 0 ? nextArc++ : (t > 0 ? nextArc - t : nextArc + t);
+      var arc = arcs[id], n = arc.length, q;
+      if (fwd) {
+        for (q = out.length ? 1 : 0; q < n; q++) { out.push(arc[q]); }
+      } else {
+        for (q = out.length ? n - 2 : n - 1; q >= 0; q--) { out.push(arc[q]); }
+      }
     }
     return out;
   }
   function polygon(rings) { return rings.map(ring); }
+  var codeNumber = 0;
   for (i = 0; i < A.n; i++) {
     var p = {};
+    if (A.codes) {  /* ONS code: prefix and the step from the previous code's six-digit number */
+      codeNumber += A.codes.d[i];
+      p.c = A.codes.pre[A.codes.pi[i]] + String(codeNumber).padStart(6, '0');
+    }
     for (k in A.cols) { p[k] = A.cols[k][i]; }
     for (k in A.opt) { if (A.opt[k][i] !== null) { p[k] = A.opt[k][i]; } }
     if (A.v) { p.v = []; for (j = 0; j < A.v.length; j++) { p.v.push(A.v[j][i]); } }
@@ -41,14 +61,34 @@ function gmUnpackAreas(A) {
       var polys = A.geom[i].map(polygon);
       g = multi[i] ? {type: 'MultiPolygon', coordinates: polys} : {type: 'Polygon', coordinates: polys[0]};
     }
+    if (A.lp) {  /* label point: steps from the first vertex of the area's first ring */
+      var v0 = g.type === 'Polygon' ? g.coordinates[0][0] : g.coordinates[0][0][0];
+      p.lp = [(Math.round(v0[0] * 1e5) + A.lp[2 * i]) / 1e5, (Math.round(v0[1] * 1e5) + A.lp[2 * i + 1]) / 1e5];
+    }
     feats.push({type: 'Feature', properties: p, geometry: g});
   }
   return {type: 'FeatureCollection', features: feats};
 }
 
+/* Outline lines arrive as integer steps on the 1e-5 grid (mapper.render.page.pack_lines). */
+function gmUnpackLines(C) {
+  'use strict';
+  if (!C || !C.packed) { return C; }
+  var x = 0, y = 0;
+  return {type: 'FeatureCollection', features: C.features.map(function (f) {
+    return {type: 'Feature', properties: f.properties, geometry: {type: 'MultiLineString',
+      coordinates: f.geometry.steps.map(function (steps) {
+        var line = new Array(steps.length / 2);
+        for (var q = 0; q < steps.length; q += 2) { x += steps[q]; y += steps[q + 1]; line[q / 2] = [x / 1e5, y / 1e5]; }
+        return line;
+      })}};
+  })};
+}
+
 function gmStart(P) {
   'use strict';
   if (P.areas) { P.geo = gmUnpackAreas(P.areas); delete P.areas; }
+  P.outlines = gmUnpackLines(P.outlines);
   var views = P.views, inds = P.inds, feats = P.geo.features;
   var viewIndex = {};
   views.forEach(function (v, i) { viewIndex[v.key] = i; });
