@@ -377,22 +377,22 @@ def _mark_older(*levels: Level | None) -> None:
 
 def render_outputs(cfg: Config, frames: Frames) -> dict[str, bytes]:
     """Every output file's bytes, keyed by file name. Pure: writes nothing."""
+    from .publish.methodology import methodology_markdown
     from .publish.tables import level_table, metadata_json, totals_table
     from .render import render_level
 
+    method = methodology_markdown(cfg, frames)  # once: the file and every map's method panel
     files: dict[str, bytes] = {}
     for level in frames.levels:
         stem = cfg.stem(level.key)
         files[f"{stem}.csv"] = level_table(level, cfg).encode("utf-8")
         files[f"{stem}_totals.csv"] = totals_table(level, cfg).encode("utf-8")
         files[f"{stem}.meta.json"] = metadata_json(level, cfg, frames, stem).encode("utf-8")
-        files.update(render_level(level, cfg, frames, stem))  # map, <stem>_table.html, per-group splits
+        files.update(render_level(level, cfg, frames, stem, method_markdown=method))  # map, table page, splits
     if frames.bduk_contracts is not None:  # who builds where, by when: one row per LAD x contract x supplier x date x status
         contracts = frames.bduk_contracts.sort_values(list(frames.bduk_contracts.columns[:-1]), na_position="first")
         files[f"{cfg.study_area.file_prefix}_bduk_contracts.csv"] = csv_text(contracts).encode("utf-8")
-    from .publish.methodology import methodology_markdown
-
-    files["methodology.md"] = methodology_markdown(cfg, frames).encode("utf-8")
+    files["methodology.md"] = method.encode("utf-8")
     audit = frames.audit.as_dict()
     audit["tool_version"] = __version__
     audit["config_sha256"] = cfg.sha256

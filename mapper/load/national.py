@@ -352,8 +352,17 @@ def mobile_benchmark_counts(table: OfcomTable, location: str = "England", rurali
     * ``land`` and ``no_outdoor_4g_land``: 4G Geographic ``At least one`` + ``None``, and ``None``
       (unit not stated by Ofcom; use only as a share).
     """
+    d = table.data
+    index: dict[tuple, object] = {}  # the rows keyed once (mobile_volume would scan the table per figure)
+    for key, vol in zip(zip(*(d[c].map(header_key) for c in ("location", "technology", "coverage_type", "mno",
+                                                                "rurality"))), d["volume"]):
+        index.setdefault(key, vol)
+
     def v(tech, kind, mno):
-        return mobile_volume(table, location, tech, kind, mno, rurality)
+        key = tuple(header_key(x) for x in (location, tech, kind, mno, rurality))
+        if key not in index:
+            return mobile_volume(table, location, tech, kind, mno, rurality)  # raises, naming the missing row
+        return None if pd.isna(index[key]) else int(index[key])
 
     def add(*xs):
         return None if any(x is None for x in xs) else sum(xs)

@@ -66,8 +66,11 @@ def thousands_cells(values: pd.Series) -> int:
     >>> thousands_cells(pd.Series(["1,234", "56", "12,345,678.5", None]))
     2
     """
-    text = values.astype("string").fillna("").str.strip()
-    return int(text.str.match(_THOUSANDS).sum())
+    text = values.astype("string")
+    text = text[text.str.contains(",", regex=False, na=False)]  # most columns have none: one quick pass
+    if text.empty:
+        return 0
+    return int(text.str.strip().str.match(_THOUSANDS).sum())
 
 
 def text_problems(values: pd.Series, *, path: str | Path, column: str, max_length: int = 200,

@@ -393,13 +393,14 @@ def _sources(cfg, ctx: MapContext, level) -> tuple[list[dict], list[str]]:
 
 def render_level(level, cfg, frames=None, stem: str | None = None, *,
                  indicators: dict[str, Indicator] | None = None, options: MapOptions | None = None,
-                 context: MapContext | None = None) -> dict[str, bytes]:
+                 context: MapContext | None = None, method_markdown: str | None = None) -> dict[str, bytes]:
     """Every HTML file of one level (map, companion table, and per-group splits when large).
 
     ``indicators`` replaces the registry in :mod:`mapper.score` (the benchmark
     uses extra LSOA measures); ``options`` replaces the config's ``map:`` section;
     ``context`` replaces the orientation inputs read from the config
-    (:func:`mapper.render.context.load_context`).
+    (:func:`mapper.render.context.load_context`); ``method_markdown`` is the build's
+    methodology statement when the caller has written it already.
     """
     from .. import __version__
     from ..score.composite import FRAME_LABELS
@@ -437,7 +438,8 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
         from ..publish.methodology import methodology_markdown
         from .markdown import markdown_html
 
-        method_html = markdown_html(methodology_markdown(cfg, frames))
+        method_html = markdown_html(method_markdown if method_markdown is not None
+                                    else methodology_markdown(cfg, frames))
     diag = getattr(cfg, "diagnosis", None)
     dates = _dates(level, names, registry)
     panel_common = {
