@@ -71,7 +71,7 @@ from .data import (
     tier_colours,
 )
 from .geometry import simplify_coverage
-from .page import SHORT_ATTRIBUTION, SHORT_ATTRIBUTION_NO_OFCOM, build_page, leaflet_assets
+from .page import SHORT_ATTRIBUTION, SHORT_ATTRIBUTION_NO_OFCOM, build_page, leaflet_assets, pack_lines
 from .table import table_page
 
 __all__ = ["MapContext", "MapOptions", "leaflet_assets", "load_context", "render_level", "render_map", "tier_colours"]
@@ -452,7 +452,8 @@ def render_level(level, cfg, frames=None, stem: str | None = None, *,
         "frame_text": frame_text, "k_tiers": k_tiers, "threshold": getattr(diag, "threshold", 60.0),
         "no_data": NO_DATA, "inds": inds, "totals": _totals(level, names), "england": _england(level, names),
         "england_areas": {n: int(v) for n, v in sorted((getattr(level, "england_areas", None) or {}).items())},
-        "study_name": cfg.study_area.name, "outlines": orient.outlines,
+        "study_name": cfg.study_area.name,
+        "outlines": pack_lines(orient.outlines) if orient.outlines["features"] else orient.outlines,
         "counties": orient.counties, "regions": orient.regions, "basemap": bool(opts.basemap),
         "changes": [{"key": k, "label": lab} for k, (lab, _) in CHANGE_COLUMNS.items() if k in level.frame.columns],
         "changes_since": (str(level.frame["change_from_release"].dropna().iloc[0])

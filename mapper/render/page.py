@@ -89,7 +89,8 @@ def build_page(payload: dict, bounds: tuple[float, float, float, float], *, titl
     views = {v["key"]: v for v in payload["views"]}
     data = {k: v for k, v in payload.items() if k != "geo"}
     data["areas"] = pack_features(payload["geo"])
-    if isinstance(payload.get("outlines"), dict) and payload["outlines"].get("features"):
+    if isinstance(payload.get("outlines"), dict) and payload["outlines"].get("features") \
+            and not payload["outlines"].get("packed"):  # a split level packs its outlines once for all pages
         data["outlines"] = pack_lines(payload["outlines"])
     data = dict(data, study=[[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
                 attribution_html=html.escape(short_attribution), tiles=OSM_TILES, tiles_attribution=OSM_ATTRIBUTION)
