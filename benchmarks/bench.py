@@ -53,6 +53,7 @@ EXTRA_SECTIONS: list[Callable] = []
 
 TARGETS = {"size_ratio_min": 5.0, "gzip_bytes_max": 2_000_000, "draw_ratio_max": 0.6, "switch_seconds_max": 0.3}
 RUNS = 3  # page loads per file; the median is reported
+PAIRED_RUNS = 5  # ours-then-competent load pairs for the settle ratio
 
 #: The three extra LSOA measures computed from the IoD2019 domain and population files (bench only).
 IMD_DOMAINS = "English Indices of Deprivation 2019, File 2 (domains) and File 6 (population), brought to LSOA 2021"
@@ -476,14 +477,26 @@ def lsoa_section(cfg, work: Path, driver, level, bench_cfg, load_seconds: float)
     def ratio(a, z):
         return round(a / z, 3) if a and z else None
 
+    # This machine's speed drifts between runs; loads of the two pages one after the other, five times, and the
+    # median of the per-pair ratios, compare them under the same conditions.
+    pairs = [(_load(driver, ours), _load(driver, good, canvas=True)) for _ in range(PAIRED_RUNS)]
+    paired = [ratio(a["settled_ms"], z["settled_ms"]) for a, z in pairs]
+    paired = [r for r in paired if r is not None]
+
     out["vs_competent"] = {
         "gzip_ratio": ratio(o["gzip_bytes"], c["gzip_bytes"]), "bytes_ratio": ratio(o["bytes"], c["bytes"]),
         "drawn_ratio": ratio(o["drawn_ms"], c["drawn_ms"]), "settled_ratio": ratio(o["settled_ms"], c["settled_ms"]),
         "js_heap_ratio": ratio(o["js_heap_bytes"], c["js_heap_bytes"]),
+        "settled_ratio_paired": round(statistics.median(paired), 3) if paired else None,
+        "settled_ratio_pairs": paired,
+        "settled_ms_pairs": [[a["settled_ms"], z["settled_ms"]] for a, z in pairs],
+        "paired_note": "settled_ratio divides medians of separate runs; settled_ratio_paired is the median of "
+                       f"{PAIRED_RUNS} ratios of loads made one after the other (ours, then competent), which is "
+                       "what the settled target is judged on",
         "targets": {"settled_ratio_max": 1.1, "gzip_ratio_max": 1.0, "full_switch_ms_max": 300},
     }
     vc = out["vs_competent"]
-    vc["met"] = {"settled": bool(vc["settled_ratio"] is not None and vc["settled_ratio"] <= 1.1),
+    vc["met"] = {"settled": bool(vc["settled_ratio_paired"] is not None and vc["settled_ratio_paired"] <= 1.1),
                  "gzip": bool(vc["gzip_ratio"] is not None and vc["gzip_ratio"] <= 1.0),
                  "full_switch": o["full_switch_ms"]["max"] <= 300}
     out["targets"] = {

@@ -227,6 +227,15 @@ function gmStart(P) {
     return widths[k];
   }
   function minPopulation(z) { return z < 7.5 ? 150000 : z < 8.5 ? 40000 : z < 9.5 ? 10000 : z < 10.5 ? 3000 : z < 11.5 ? 1000 : 0; }
+  var sizes0 = {};
+  function areaSize0(f) {
+    var c = f.properties.c;
+    if (!sizes0[c]) {
+      var b = byCode[c].getBounds(), sw = map.project(b.getSouthWest(), 0), ne = map.project(b.getNorthEast(), 0);
+      sizes0[c] = {w: ne.x - sw.x, h: sw.y - ne.y};
+    }
+    return sizes0[c];
+  }
   function drawLabels() {
     var z = map.getZoom(), size = map.getSize(), placed = [], frag = document.createDocumentFragment();
     var view = map.getBounds().pad(0.05), shown = 0;
@@ -244,12 +253,14 @@ function gmStart(P) {
       e.style.left = pt.x + 'px'; e.style.top = pt.y + 'px';
       frag.appendChild(e);
     }
+    var scale = map.options.crs.scale(z) / map.options.crs.scale(0);
     feats.forEach(function (f) {
       var p = f.properties;
       if (!p.lp || !visible(p) || !view.contains([p.lp[1], p.lp[0]])) { return; }
-      var b = byCode[p.c].getBounds(), sw = map.latLngToContainerPoint(b.getSouthWest()),
-          ne = map.latLngToContainerPoint(b.getNorthEast()), w = textWidth(p.n, AREA_FONT) + 6;
-      if (ne.x - sw.x < w * 1.05 || sw.y - ne.y < 22) { return; }
+      var s0 = areaSize0(f);  /* the area's bounding box in pixels at zoom 0: scaled, not re-projected */
+      if (s0.h * scale < 22) { return; }  /* too short for a label: skip before measuring the text */
+      var w = textWidth(p.n, AREA_FONT) + 6;
+      if (s0.w * scale < w * 1.05) { return; }
       var c = map.latLngToContainerPoint([p.lp[1], p.lp[0]]), r = {x: c.x - w / 2, y: c.y - 8, w: w, h: 16};
       if (fits(r)) { put(p.n, p.lp[1], p.lp[0], 'area', r); }
     });
