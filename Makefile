@@ -58,7 +58,7 @@ lint: $(DEV_STAMP) ## ruff (rules in pyproject.toml) over the package, tests, be
 check: $(STAMP) ## validate config.yaml and every input without building; print the join audit
 	$(PY) -m mapper check
 
-bench: $(DEV_STAMP) ## measure build, CLI start-up, output sizes, map draw/settle/switch times vs naive and competent folium maps (LSOA), 34k split, stability at 180k into outputs/bench.json
+bench: $(DEV_STAMP) ## measure build vs read-inputs floor, CLI start-up, map size/draw/settle/switch vs naive and competent folium (LSOA), 34k and 180k split renders, stability at 180k, national-size inputs, pack: outputs/bench.json (~20 min)
 	$(PY) -m benchmarks.bench
 
 .PHONY: pack

@@ -7,15 +7,24 @@ and the tests do not depend on them):
   default build, output sizes (raw and gzipped), and each output map's draw time
   in headless Chromium when opened from disk.
 * ``lsoa_map``: the Midlands LSOA21 layer (6,420 areas, six indicators) rendered
-  by :mod:`mapper.render` against a naive folium build of the same data (one
-  ``folium.GeoJson`` layer per indicator, unsimplified, folium defaults apart
-  from Leaflet being inlined so that it can draw offline at all): HTML bytes raw
-  and gzipped, time until drawn, JS heap and indicator-switch time, with the
-  targets of issue 6 and whether they are met.
-* ``synthetic_split``: about 34,000 polygons made by replicating the LSOA
-  geometry (shifted copies with new codes and local-authority groups; the
-  figures are the real LSOA figures repeated, labelled synthetic) to show that
-  the per-group split keeps every file small and fast.
+  by :mod:`mapper.render` against two folium builds of the same data: a naive
+  one (one ``folium.GeoJson`` layer per indicator, unsimplified, folium
+  defaults) and a competent one (one canvas layer, simplified like ours, all
+  indicators in the tooltip); Leaflet is inlined in both so that they draw
+  offline. HTML bytes raw and gzipped, time until drawn and settled, JS heap,
+  view switch with and without the ranking table, the ratios to the competent
+  page (``vs_competent``, settle ratio also on interleaved load pairs) and the
+  targets of issues 6 and 20.
+* ``synthetic_split`` / ``synthetic_split_180k``: about 34,000 and 180,000
+  polygons made by replicating the LSOA geometry (shifted copies with new codes
+  and local-authority groups; the figures are the real LSOA figures repeated,
+  labelled synthetic), rendered as one map per group plus an overview.
+* ``rank_stability`` / ``scale``: Monte Carlo rank stability on the LSOA layer,
+  and at 34,000 and 180,000 synthetic areas with peak memory.
+* ``national_lsoa``: postcode -> LSOA and BDUK aggregation at England-and-Wales
+  size on a synthetic layout (:mod:`benchmarks.national`).
+* ``cli``: whole-process times of ``--help``, a config error and a build,
+  against a process that only reads the inputs (the floor).
 * ``pack``: ``python -m mapper pack`` timed as a user runs it: a mistyped ``--area`` (rejected
   before loading), one area and the default pack, without and with the pack cache.
 * :data:`EXTRA_SECTIONS`: a hook; each callable ``f(cfg, workdir) -> (name, dict)``

@@ -120,6 +120,20 @@ def test_page_rebuilds_the_packed_areas_exactly(driver, built, page):
             [round(float(v), 5) for v in re.findall(r"-?[0-9.]+(?:e-?[0-9]+)?", wc)]
 
 
+
+def test_search_work_is_deferred_until_the_box_is_used(driver, built):
+    """The suggestion list (one option per area) and the search index are made on first use of the box,
+    not while the map loads; then every area, county and region is offered."""
+    _open(driver, built / LA)
+    assert driver.execute_script("return document.getElementById('gm-areas').childElementCount") == 0
+    driver.find_element("id", "gm-search").click()
+    n = driver.execute_script("return document.getElementById('gm-areas').childElementCount")
+    P = driver.execute_script("return [gmApp.P.geo.features.length, gmApp.P.counties.length, gmApp.P.regions.length]")
+    assert n == sum(P) and P[0] == 65
+    driver.find_element("id", "gm-search").click()  # a second use adds nothing
+    assert driver.execute_script("return document.getElementById('gm-areas').childElementCount") == n
+
+
 def test_view_switch_changes_colours_and_legend(driver, built, tmp_path_factory):
     from _browser import canvas_stats, wait_drawn
     from selenium.webdriver.support.ui import Select, WebDriverWait

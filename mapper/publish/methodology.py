@@ -48,7 +48,8 @@ FLOOR_WHY = {
 }
 TIER_TEXT = {
     "quantiles": "quantiles: equal numbers of areas per tier (the breaks of mapclassify.Quantiles, computed with NumPy)",
-    "natural_breaks": "natural breaks (mapclassify.FisherJenks): tiers that minimise the spread of scores within each tier",
+    "natural_breaks": ("natural breaks (Fisher-Jenks, the breaks of mapclassify.FisherJenks computed with NumPy): "
+                       "tiers that minimise the spread of scores within each tier"),
     "fixed": "fixed score thresholds",
 }
 

@@ -189,6 +189,14 @@ function gmStart(P) {
     onEachFeature: function (f, l) { byCode[f.properties.c] = l; byCodeLower[f.properties.c.toLowerCase()] = l; }
   }).addTo(map);
   feats.forEach(function (f, i) { featIndex[f.properties.c] = i; });
+  /* The whole layer is restyled only when the state its style depends on has changed since it was last
+   * styled in full (a page opened without a link state is styled once, when the layer is made). */
+  function styleKey() { return [state.view, String(state.cls), String(state.tier), state.area].join('|'); }
+  var styledAs = styleKey();
+  function restyle() {
+    var k = styleKey();
+    if (k !== styledAs) { layer.setStyle(style); styledAs = k; }
+  }
   var outlineStyle = {region: {color: '#111111', weight: 2.4, opacity: 0.9},
                       county: {color: '#3a3a3a', weight: 1.3, opacity: 0.85, dashArray: '5 4'}};
   var outlines = L.geoJSON(P.outlines, {
@@ -654,7 +662,7 @@ function gmStart(P) {
     if (viewIndex[key] === undefined) { return; }
     state.view = key;
     document.getElementById('gm-view').value = key;
-    layer.setStyle(style);
+    restyle();
     drawLegend();
     viewHead.textContent = current().short || current().label;
     if (hoverCode && byCode[hoverCode]) { hover.replaceChildren(hoverCard(byCode[hoverCode].feature.properties)); }
@@ -679,7 +687,7 @@ function gmStart(P) {
     }
     state.cls = checked('gm-class'); state.tier = checked('gm-tier');
   }
-  function applyFilters() { layer.setStyle(style); refreshTable(); drawLabels(); writeHash(); }
+  function applyFilters() { restyle(); refreshTable(); drawLabels(); writeHash(); }
   document.querySelectorAll('#gm-filters input').forEach(function (c) {
     c.addEventListener('change', function () { readFilters(); applyFilters(); });
   });
@@ -692,13 +700,20 @@ function gmStart(P) {
     return String(s).normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/&/g, ' and ')
       .replace(/\bst\.?\s/g, 'st ').replace(/[^a-z0-9]+/g, ' ').trim();
   }
-  var index = [];
-  feats.forEach(function (f, i) { index.push({kind: 'area', label: f.properties.n, key: norm(f.properties.n), i: i}); });
-  P.counties.forEach(function (c, i) { index.push({kind: 'county', label: c.n, key: norm(c.n), i: i}); });
-  P.regions.forEach(function (r, i) { index.push({kind: 'region', label: r.n, key: norm(r.n), i: i}); });
-  P.places.forEach(function (pl, i) { index.push({kind: 'place', label: pl[0], key: norm(pl[0]), i: i}); });
-  var postcodes = {};
-  P.postcodes.forEach(function (pc) { postcodes[pc[0]] = pc; });
+  /* The search index and postcode table are built on the first search, not while the map loads. */
+  var index = null, postcodes = null;
+  function searchIndex() {
+    if (index === null) {
+      index = [];
+      feats.forEach(function (f, i) { index.push({kind: 'area', label: f.properties.n, key: norm(f.properties.n), i: i}); });
+      P.counties.forEach(function (c, i) { index.push({kind: 'county', label: c.n, key: norm(c.n), i: i}); });
+      P.regions.forEach(function (r, i) { index.push({kind: 'region', label: r.n, key: norm(r.n), i: i}); });
+      P.places.forEach(function (pl, i) { index.push({kind: 'place', label: pl[0], key: norm(pl[0]), i: i}); });
+      postcodes = {};
+      P.postcodes.forEach(function (pc) { postcodes[pc[0]] = pc; });
+    }
+    return index;
+  }
   var KIND = {area: P.noun.replace(/s$/, '').replace(/ie$/, 'y'), county: 'county / unitary',
               region: 'region', place: 'place'};
   function edit(a, b) {
@@ -718,7 +733,7 @@ function gmStart(P) {
   }
   function suggestions(q) {
     var scored = [];
-    index.forEach(function (e) {
+    searchIndex().forEach(function (e) {
       var best = edit(q, e.key);
       e.key.split(' ').forEach(function (w) { if (w.length >= 4) { best = Math.min(best, edit(q, w) + 1); } });
       if (best <= Math.max(2, Math.floor(q.length / 4))) { scored.push([best, e]); }
@@ -779,6 +794,7 @@ function gmStart(P) {
   function postcodeHit(raw) {
     var q = raw.toUpperCase().replace(/[^A-Z0-9]/g, '');
     var m = q.match(/^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9])([A-Z]{2})?$/), d = q.match(/^[A-Z]{1,2}[0-9][A-Z0-9]?$/);
+    searchIndex();  /* fills the postcode table */
     if (m) {
       var sector = m[1] + ' ' + m[2];
       if (postcodes[sector]) { return {kind: 'postcode', label: 'Postcode sector ' + sector, pc: postcodes[sector], note: m[3] ? ' (Full postcodes are not in this file; the sector is the nearest figure.)' : ''}; }
@@ -800,8 +816,8 @@ function gmStart(P) {
     if (code) { go({kind: 'area', i: featIndex[code.feature.properties.c]}); return; }
     var pc = postcodeHit(raw);
     if (pc && pc.kind === 'postcode') { go(pc); return; }
-    var exact = index.filter(function (e) { return e.key === q; });
-    var partial = index.filter(function (e) {
+    var exact = searchIndex().filter(function (e) { return e.key === q; });
+    var partial = searchIndex().filter(function (e) {
       return e.key !== q && q.length >= 3 && (' ' + e.key + ' ').indexOf(' ' + q) >= 0 && e.kind !== 'place';
     });
     var exactAreas = exact.filter(function (e) { return e.kind === 'area'; });
@@ -827,9 +843,16 @@ function gmStart(P) {
   }
   search.addEventListener('keydown', function (e) { if (e.key === 'Enter') { e.preventDefault(); runSearch(); } });
   search.addEventListener('change', runSearch);
+  /* The search box's suggestions (one per area) are made when the reader first uses the box. */
   var datalist = document.getElementById('gm-areas');
-  feats.forEach(function (f) { var o = document.createElement('option'); o.value = f.properties.n + ' (' + f.properties.c + ')'; datalist.appendChild(o); });
-  P.counties.concat(P.regions).forEach(function (c) { var o = document.createElement('option'); o.value = c.n; datalist.appendChild(o); });
+  function fillSuggestions() {
+    if (datalist.childElementCount) { return; }
+    var frag = document.createDocumentFragment();
+    feats.forEach(function (f) { var o = document.createElement('option'); o.value = f.properties.n + ' (' + f.properties.c + ')'; frag.appendChild(o); });
+    P.counties.concat(P.regions).forEach(function (c) { var o = document.createElement('option'); o.value = c.n; frag.appendChild(o); });
+    datalist.appendChild(frag);
+  }
+  ['focus', 'input', 'pointerdown'].forEach(function (ev) { search.addEventListener(ev, fillSuggestions); });
 
   /* ---------- URL hash: view, area, class, tier (tier numbers as shown, 1 = highest) ---------- */
   var restoring = false;
