@@ -753,7 +753,7 @@ def _cli_section(cfg, workdir: Path) -> tuple[str, dict]:
 EXTRA_SECTIONS.append(_cli_section)
 
 _SCALE_CHILD = """
-import json, resource, sys, time
+import json, sys, time
 import pandas as pd
 from benchmarks import bench
 from mapper.config import load_config
@@ -765,13 +765,16 @@ n = int(sys.argv[1])
 f = pd.DataFrame(level.frame.drop(columns="geometry"))
 big = pd.concat([f] * (-(-n // len(f))), ignore_index=True).iloc[:n].copy()
 big["code"] = [f"X{i:07d}" for i in range(n)]
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def status_mb(field):  # from /proc: ru_maxrss would carry the parent's peak across fork and exec
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) / 1024 for l in f if l.startswith(field + ":"))
+before = status_mb("VmRSS")
 t0 = time.perf_counter()
 rank_stability(big, bcfg.score, cfg.stability)
 seconds = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"areas": n, "seconds": round(seconds, 2), "peak_rss_mb": round(peak / 1024),
-                  "rss_before_stability_mb": round(before / 1024)}))
+peak = status_mb("VmHWM")
+print(json.dumps({"areas": n, "seconds": round(seconds, 2), "peak_rss_mb": round(peak),
+                  "rss_before_stability_mb": round(before)}))
 """
 
 

@@ -165,7 +165,7 @@ def write_bduk_files(folder: Path, points: pd.DataFrame, files: int, rows_per_fi
 
 
 _BDUK_CHILD = _MEMORY + r"""
-import gc, json, resource, sys, time
+import gc, json, sys, time
 import pyarrow as pa
 from mapper.join import Audit
 from benchmarks.national import national_layout
@@ -176,7 +176,7 @@ poly, pts = national_layout(n_polygons, n_points)
 look = postcode_lsoa_lookup(pts, poly)
 del poly, pts
 gc.collect()
-setup_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+setup_peak = rss_mb("VmHWM")  # not ru_maxrss, which carries the parent's peak across fork and exec
 rss_before = rss_mb()
 reset_peak()
 t0 = time.perf_counter()
