@@ -58,7 +58,7 @@ lint: $(DEV_STAMP) ## ruff (rules in pyproject.toml) over the package, tests, be
 check: $(STAMP) ## validate config.yaml and every input without building; print the join audit
 	$(PY) -m mapper check
 
-bench: $(DEV_STAMP) ## measure build vs read-inputs floor, CLI start-up, map size/draw/settle/switch vs naive and competent folium (LSOA), 34k and 180k split renders, stability at 180k, national-size inputs, pack: outputs/bench.json (~20 min)
+bench: $(DEV_STAMP) ## measure build vs read-inputs floor, CLI start-up, map size/draw/settle/switch vs naive and competent folium (LSOA), 34k and 180k split renders, stability at 180k, national-size inputs, pack: outputs/bench.json (~15 min)
 	$(PY) -m benchmarks.bench
 
 .PHONY: pack

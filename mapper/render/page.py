@@ -327,14 +327,7 @@ def unpack_features(packed: dict) -> dict:
     """
     multi = set(packed.get("multi", []))
     raw = packed.get("raw", {})
-    arcs, x, y = [], 0, 0
-    for steps in packed["arcs"]:
-        pts = []
-        for j in range(0, len(steps), 2):
-            x += steps[j]
-            y += steps[j + 1]
-            pts.append([x / COORD_SCALE, y / COORD_SCALE])
-        arcs.append(pts)
+    arcs = _decode_steps(packed["arcs"])
 
     rings = iter(_absolute_refs([r for g in packed["geom"] if g is not None for poly in g for r in poly]))
 
@@ -406,20 +399,28 @@ def unpack_lines(collection: dict) -> dict:
     """The outlines of :func:`pack_lines` as GeoJSON (what ``app.js`` rebuilds)."""
     if not collection.get("packed"):
         return collection
-    x = y = 0
-    feats = []
-    for f in collection["features"]:
-        lines = []
-        for steps in f["geometry"]["steps"]:
-            line = []
-            for j in range(0, len(steps), 2):
-                x += steps[j]
-                y += steps[j + 1]
-                line.append([x / COORD_SCALE, y / COORD_SCALE])
-            lines.append(line)
-        feats.append({"type": "Feature", "properties": f["properties"],
-                      "geometry": {"type": "MultiLineString", "coordinates": lines}})
+    lines = iter(_decode_steps([steps for f in collection["features"] for steps in f["geometry"]["steps"]]))
+    feats = [{"type": "Feature", "properties": f["properties"],
+              "geometry": {"type": "MultiLineString", "coordinates": [next(lines) for _ in f["geometry"]["steps"]]}}
+             for f in collection["features"]]
     return {"type": "FeatureCollection", "features": feats}
+
+
+def _decode_steps(step_lists: list[list[int]]) -> list[list[list[float]]]:
+    """Point lists from integer steps on the grid, each step relative to the previous point (across lists).
+
+    >>> _decode_steps([[100000, 200000, 1, 0], [0, 1]])
+    [[[1.0, 2.0], [1.00001, 2.0]], [[1.00001, 2.00001]]]
+    """
+    out, x, y = [], 0, 0
+    for steps in step_lists:
+        pts = []
+        for j in range(0, len(steps), 2):
+            x += steps[j]
+            y += steps[j + 1]
+            pts.append([x / COORD_SCALE, y / COORD_SCALE])
+        out.append(pts)
+    return out
 
 
 def unpack_payload(payload: dict) -> dict:
