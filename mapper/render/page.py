@@ -114,7 +114,7 @@ COORD_SCALE = 10 ** 5
 
 
 def pack_features(collection: dict) -> dict:
-    """The areas' GeoJSON features written compactly for the page (``app.js`` ``unpackAreas`` reverses it).
+    """The areas' GeoJSON features written compactly for the page (``gmUnpackAreas`` in ``app.js`` reverses it).
 
     Properties are stored by column rather than per feature (the keys are not
     repeated 6,420 times); the view values ``v`` and the counts ``nd`` by view and
@@ -208,14 +208,7 @@ def pack_features(collection: dict) -> dict:
         out["lp"] = steps_lp
     tokens = _relative_refs(refs)
     geom = [None if g is None else [[tokens[r] for r in poly] for poly in g] for g in geom]
-    flat, last = [], (0, 0)
-    for arc in arcs:
-        steps = []
-        for x, y in arc:
-            steps += [x - last[0], y - last[1]]
-            last = (x, y)
-        flat.append(steps)
-    out["arcs"] = flat
+    out["arcs"] = _encode_steps(arcs)
     out.update(geom=geom, multi=multi)
     if raw:
         out["raw"] = raw
@@ -379,19 +372,11 @@ def pack_lines(collection: dict) -> dict:
     >>> unpack_lines(pack_lines(fc)) == fc
     True
     """
-    last = [0, 0]
-    feats = []
-    for f in collection["features"]:
-        lines = []
-        for line in f["geometry"]["coordinates"]:
-            steps = []
-            for x, y in line:
-                xi, yi = round(x * COORD_SCALE), round(y * COORD_SCALE)
-                steps += [xi - last[0], yi - last[1]]
-                last[0], last[1] = xi, yi
-            lines.append(steps)
-        feats.append({"type": "Feature", "properties": f["properties"],
-                      "geometry": {"type": "MultiLineString", "steps": lines}})
+    lines = iter(_encode_steps([[(round(x * COORD_SCALE), round(y * COORD_SCALE)) for x, y in line]
+                                for f in collection["features"] for line in f["geometry"]["coordinates"]]))
+    feats = [{"type": "Feature", "properties": f["properties"],
+              "geometry": {"type": "MultiLineString", "steps": [next(lines) for _ in f["geometry"]["coordinates"]]}}
+             for f in collection["features"]]
     return {"type": "FeatureCollection", "packed": True, "features": feats}
 
 
@@ -404,6 +389,23 @@ def unpack_lines(collection: dict) -> dict:
               "geometry": {"type": "MultiLineString", "coordinates": [next(lines) for _ in f["geometry"]["steps"]]}}
              for f in collection["features"]]
     return {"type": "FeatureCollection", "features": feats}
+
+
+def _encode_steps(point_lists) -> list[list[int]]:
+    """Integer grid points as steps, each relative to the previous point (across lists); :func:`_decode_steps`
+    reverses it.
+
+    >>> _encode_steps([[(100000, 200000), (100001, 200000)], [(100001, 200001)]])
+    [[100000, 200000, 1, 0], [0, 1]]
+    """
+    out, lx, ly = [], 0, 0
+    for pts in point_lists:
+        steps = []
+        for x, y in pts:
+            steps += [x - lx, y - ly]
+            lx, ly = x, y
+        out.append(steps)
+    return out
 
 
 def _decode_steps(step_lists: list[list[int]]) -> list[list[list[float]]]:
