@@ -8,18 +8,23 @@
  * indicator with each denominator column once, rings as lists of shared arcs (an edge between
  * two neighbours is stored once; ~i = arc i backwards), arcs as integer steps on the 1e-5 degree
  * grid. This rebuilds the GeoJSON FeatureCollection the rest of the page works with. */
-function gmUnpackAreas(A) {
+/* Point lists from integer steps on the 1e-5 grid, each step from the previous point, across lists
+ * (mapper.render.page._decode_steps). */
+function gmDecodeSteps(lists) {
   'use strict';
-  var feats = [], px = 0, py = 0, multi = {}, raw = A.raw || {}, i, j, k;
-  A.multi.forEach(function (m) { multi[m] = true; });
-  var arcs = A.arcs.map(function (steps) {
+  var x = 0, y = 0;
+  return lists.map(function (steps) {
     var out = new Array(steps.length / 2);
-    for (var q = 0; q < steps.length; q += 2) {
-      px += steps[q]; py += steps[q + 1];
-      out[q / 2] = [px / 1e5, py / 1e5];
-    }
+    for (var q = 0; q < steps.length; q += 2) { x += steps[q]; y += steps[q + 1]; out[q / 2] = [x / 1e5, y / 1e5]; }
     return out;
   });
+}
+
+function gmUnpackAreas(A) {
+  'use strict';
+  var feats = [], multi = {}, raw = A.raw || {}, i, j, k;
+  A.multi.forEach(function (m) { multi[m] = true; });
+  var arcs = gmDecodeSteps(A.arcs);
   var nextArc = 0;  /* arc references are relative (pack_features' _relative_refs) */
   function ring(tokens) {
     var out = [];
@@ -74,14 +79,13 @@ function gmUnpackAreas(A) {
 function gmUnpackLines(C) {
   'use strict';
   if (!C || !C.packed) { return C; }
-  var x = 0, y = 0;
+  var all = [];
+  C.features.forEach(function (f) { f.geometry.steps.forEach(function (s) { all.push(s); }); });
+  var lines = gmDecodeSteps(all), at = 0;
   return {type: 'FeatureCollection', features: C.features.map(function (f) {
-    return {type: 'Feature', properties: f.properties, geometry: {type: 'MultiLineString',
-      coordinates: f.geometry.steps.map(function (steps) {
-        var line = new Array(steps.length / 2);
-        for (var q = 0; q < steps.length; q += 2) { x += steps[q]; y += steps[q + 1]; line[q / 2] = [x / 1e5, y / 1e5]; }
-        return line;
-      })}};
+    var coords = lines.slice(at, at + f.geometry.steps.length);
+    at += f.geometry.steps.length;
+    return {type: 'Feature', properties: f.properties, geometry: {type: 'MultiLineString', coordinates: coords}};
   })};
 }
 
