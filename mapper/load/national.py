@@ -322,19 +322,33 @@ def read_mobile_benchmarks(path: str | Path) -> OfcomTable:
     return OfcomTable(frame[labels + ["coverage_pct", "volume", "line"]], meta)
 
 
-def mobile_volume(table: OfcomTable, location: str, technology: str, coverage_type: str, mno: str,
-                  rurality: str = "Total") -> int | None:
-    """One ``Coverage volume`` (``None`` when missing); a :class:`SchemaError` if the row is absent."""
+_VOLUME_KEYS = ("location", "technology", "coverage_type", "mno", "rurality")
+
+
+def mobile_volume_index(table: OfcomTable) -> dict[tuple, object]:
+    """Each row's ``Coverage volume`` keyed by its labels (compared as :func:`header_key`); the first row wins."""
     d = table.data
-    pick = d[(d["location"].map(header_key) == header_key(location)) & (d["technology"].map(header_key) == header_key(technology))
-             & (d["coverage_type"].map(header_key) == header_key(coverage_type)) & (d["mno"].map(header_key) == header_key(mno))
-             & (d["rurality"].map(header_key) == header_key(rurality))]
-    if pick.empty:
+    index: dict[tuple, object] = {}
+    for key, vol in zip(zip(*(d[c].map(header_key) for c in _VOLUME_KEYS)), d["volume"]):
+        index.setdefault(key, vol)
+    return index
+
+
+def mobile_volume(table: OfcomTable, location: str, technology: str, coverage_type: str, mno: str,
+                  rurality: str = "Total", *, index: dict[tuple, object] | None = None) -> int | None:
+    """One ``Coverage volume`` (``None`` when missing); a :class:`SchemaError` if the row is absent.
+
+    ``index`` is :func:`mobile_volume_index` of ``table`` when the caller looks up several figures.
+    """
+    index = mobile_volume_index(table) if index is None else index
+    key = tuple(header_key(x) for x in (location, technology, coverage_type, mno, rurality))
+    if key not in index:
+        d = table.data
         raise SchemaError(
             f"{table.meta['file']}: no row for {location}, {technology}, {coverage_type}, {rurality}, MNO {mno}; "
             f"the file has locations {sorted(d['location'].unique())} and technologies {sorted(d['technology'].unique())}"
         )
-    v = pick["volume"].iloc[0]
+    v = index[key]
     return None if pd.isna(v) else int(v)
 
 
@@ -352,17 +366,10 @@ def mobile_benchmark_counts(table: OfcomTable, location: str = "England", rurali
     * ``land`` and ``no_outdoor_4g_land``: 4G Geographic ``At least one`` + ``None``, and ``None``
       (unit not stated by Ofcom; use only as a share).
     """
-    d = table.data
-    index: dict[tuple, object] = {}  # the rows keyed once (mobile_volume would scan the table per figure)
-    for key, vol in zip(zip(*(d[c].map(header_key) for c in ("location", "technology", "coverage_type", "mno",
-                                                                "rurality"))), d["volume"]):
-        index.setdefault(key, vol)
+    index = mobile_volume_index(table)  # the rows keyed once for the figures below
 
     def v(tech, kind, mno):
-        key = tuple(header_key(x) for x in (location, tech, kind, mno, rurality))
-        if key not in index:
-            return mobile_volume(table, location, tech, kind, mno, rurality)  # raises, naming the missing row
-        return None if pd.isna(index[key]) else int(index[key])
+        return mobile_volume(table, location, tech, kind, mno, rurality, index=index)
 
     def add(*xs):
         return None if any(x is None for x in xs) else sum(xs)
