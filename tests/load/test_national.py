@@ -175,6 +175,17 @@ def test_mobile_benchmark_counts_england():
     assert all(uk[k] == sum(n[k] for n in nations) for k in uk)
 
 
+
+def test_mobile_volume_matches_labels_loosely_and_names_a_missing_row():
+    from mapper.load.national import mobile_volume
+
+    t = read_mobile_benchmarks(MOBILE)
+    assert mobile_volume(t, " england ", "4g", "premises (indoor)", "NONE") == 88_015  # as header_key compares
+    with pytest.raises(SchemaError, match=r"no row for Atlantis, 4G, Premises \(Indoor\), Total, MNO All; "
+                                          r"the file has locations \["):
+        mobile_benchmark_counts(t, "Atlantis")
+
+
 def test_mobile_percentage_checked_against_volumes(tmp_path):
     def edit(rows):
         rows[1][rows[0].index("Coverage percentage")] = "80.31"  # UK 4G indoor All: published 88.31
