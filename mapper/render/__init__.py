@@ -307,6 +307,7 @@ class _Orientation:
         self.outlines["features"] = feats
         self.places = ctx.places
         self.postcodes = ctx.postcodes
+        self._level_points: tuple | None = None  # split levels: each point's area among all areas, on first use
 
     def _point_areas(self, geoms) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Index into ``geoms`` of the area holding each place and each postcode centroid (-1: none)."""
@@ -329,7 +330,7 @@ class _Orientation:
         if rows is None:
             place_area, pc_area = self._point_areas(geoms)
             return self._place_items(place_area), self._postcode_items(pc_area)
-        if getattr(self, "_level_points", None) is None:  # once per level: each point's area among all areas
+        if self._level_points is None:
             self._level_points = self._point_areas(level_geoms)
         local = np.full(len(level_geoms), -1, dtype=int)
         local[rows] = np.arange(len(rows))
@@ -359,7 +360,7 @@ class _Orientation:
 
 def _union(parts) -> shapely.Geometry:
     """One group's outline from its areas: the fast coverage union (the areas are one simplified coverage),
-    or the general union where rounding left edges that no longer meet exactly."""
+    or the general union where GEOS refuses it (edges it finds not noded alike)."""
     try:
         return shapely.make_valid(shapely.coverage_union_all(parts))
     except shapely.errors.GEOSException:
