@@ -639,6 +639,7 @@ EXTRA_SECTIONS.append(_national_section)
 _SPLIT_CHILD = """
 import json, sys, time
 from benchmarks import bench
+from benchmarks.national import rss_mb
 from mapper.config import load_config
 from mapper.render import MapOptions, render_level
 from mapper.score import INDICATORS
@@ -649,8 +650,7 @@ t0 = time.perf_counter()
 files = render_level(syn, bcfg, None, "bench_synthetic", indicators=bench.BENCH_INDICATORS,
                      options=MapOptions(simplify_tolerance_m=50.0, split_above=20_000))
 seconds = time.perf_counter() - t0
-with open("/proc/self/status") as f:
-    peak = next(int(l.split()[1]) / 1024 for l in f if l.startswith("VmHWM:"))
+peak = rss_mb("VmHWM")
 print(json.dumps({"areas": len(syn.frame), "groups": int(syn.frame["lad_code"].nunique()), "files": len(files),
                   "render_seconds": round(seconds, 1), "total_bytes": sum(len(b) for b in files.values()),
                   "largest_file_bytes": max(len(b) for b in files.values()), "peak_rss_mb": round(peak)}))
@@ -756,6 +756,7 @@ _SCALE_CHILD = """
 import json, sys, time
 import pandas as pd
 from benchmarks import bench
+from benchmarks.national import rss_mb
 from mapper.config import load_config
 from mapper.score import INDICATORS
 from mapper.score.stability import rank_stability
@@ -765,14 +766,11 @@ n = int(sys.argv[1])
 f = pd.DataFrame(level.frame.drop(columns="geometry"))
 big = pd.concat([f] * (-(-n // len(f))), ignore_index=True).iloc[:n].copy()
 big["code"] = [f"X{i:07d}" for i in range(n)]
-def status_mb(field):  # from /proc: ru_maxrss would carry the parent's peak across fork and exec
-    with open("/proc/self/status") as f:
-        return next(int(l.split()[1]) / 1024 for l in f if l.startswith(field + ":"))
-before = status_mb("VmRSS")
+before = rss_mb("VmRSS")
 t0 = time.perf_counter()
 rank_stability(big, bcfg.score, cfg.stability)
 seconds = time.perf_counter() - t0
-peak = status_mb("VmHWM")
+peak = rss_mb("VmHWM")
 print(json.dumps({"areas": n, "seconds": round(seconds, 2), "peak_rss_mb": round(peak),
                   "rss_before_stability_mb": round(before)}))
 """

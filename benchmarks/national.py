@@ -90,19 +90,25 @@ def national_layout(n_polygons: int = EW_LSOA21, n_points: int = 1_700_000):
     return poly.reset_index(drop=True), point
 
 
-_MEMORY = r"""
-def rss_mb(field="VmRSS"):
+def rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory (``VmRSS``) or its peak (``VmHWM``) in MB, from /proc (Linux).
+
+    Not ``ru_maxrss``: that carries the parent's peak across fork and exec, so a
+    child started by a large benchmark process would report the parent's peak.
+    """
     with open("/proc/self/status") as f:
-        return next(int(l.split()[1]) / 1024 for l in f if l.startswith(field + ":"))
+        return next(int(line.split()[1]) / 1024 for line in f if line.startswith(field + ":"))
 
-def reset_peak():
-    with open("/proc/self/clear_refs", "w") as f:  # Linux: VmHWM (peak) restarts from the current RSS
+
+def reset_peak() -> None:
+    """Restart ``VmHWM`` (the peak) from the current resident memory, so a phase's own peak can be read."""
+    with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
-"""
 
-_POINTS_CHILD = _MEMORY + r"""
+
+_POINTS_CHILD = r"""
 import gc, json, sys, time
-from benchmarks.national import national_layout
+from benchmarks.national import national_layout, reset_peak, rss_mb
 from mapper.join.lsoa import assign_points
 n_polygons, n_points = int(sys.argv[1]), int(sys.argv[2])
 rss0 = rss_mb()
@@ -164,11 +170,11 @@ def write_bduk_files(folder: Path, points: pd.DataFrame, files: int, rows_per_fi
     return paths, total
 
 
-_BDUK_CHILD = _MEMORY + r"""
+_BDUK_CHILD = r"""
 import gc, json, sys, time
 import pyarrow as pa
 from mapper.join import Audit
-from benchmarks.national import national_layout
+from benchmarks.national import national_layout, reset_peak, rss_mb
 from mapper.join.lsoa import bduk_aggregate, postcode_lsoa_lookup
 folder, n_polygons, n_points = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 paths = sorted(__import__("pathlib").Path(folder).glob("bduk_synthetic_*.csv"))
@@ -176,7 +182,7 @@ poly, pts = national_layout(n_polygons, n_points)
 look = postcode_lsoa_lookup(pts, poly)
 del poly, pts
 gc.collect()
-setup_peak = rss_mb("VmHWM")  # not ru_maxrss, which carries the parent's peak across fork and exec
+setup_peak = rss_mb("VmHWM")
 rss_before = rss_mb()
 reset_peak()
 t0 = time.perf_counter()
