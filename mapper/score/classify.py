@@ -108,8 +108,9 @@ def natural_breaks_bounds(values, k: int) -> np.ndarray:
     [3.0, 12.0, 30.0]
     """
     y = np.asarray(values).ravel()
-    if len(np.unique(y)) < k:
-        raise ValueError(f"Fewer unique values ({len(np.unique(y))}) than specified classes ({k}).")
+    distinct = len(np.unique(y))
+    if distinct < k:
+        raise ValueError(f"Fewer unique values ({distinct}) than specified classes ({k}).")
     return _fisher_jenks(np.sort(y).astype("float64"), k)
 
 
