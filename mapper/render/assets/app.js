@@ -713,10 +713,15 @@ function gmStart(P) {
       P.counties.forEach(function (c, i) { index.push({kind: 'county', label: c.n, key: norm(c.n), i: i}); });
       P.regions.forEach(function (r, i) { index.push({kind: 'region', label: r.n, key: norm(r.n), i: i}); });
       P.places.forEach(function (pl, i) { index.push({kind: 'place', label: pl[0], key: norm(pl[0]), i: i}); });
+    }
+    return index;
+  }
+  function postcodeTable() {
+    if (postcodes === null) {
       postcodes = {};
       P.postcodes.forEach(function (pc) { postcodes[pc[0]] = pc; });
     }
-    return index;
+    return postcodes;
   }
   var KIND = {area: P.noun.replace(/s$/, '').replace(/ie$/, 'y'), county: 'county / unitary',
               region: 'region', place: 'place'};
@@ -798,7 +803,7 @@ function gmStart(P) {
   function postcodeHit(raw) {
     var q = raw.toUpperCase().replace(/[^A-Z0-9]/g, '');
     var m = q.match(/^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9])([A-Z]{2})?$/), d = q.match(/^[A-Z]{1,2}[0-9][A-Z0-9]?$/);
-    searchIndex();  /* fills the postcode table */
+    var postcodes = postcodeTable();
     if (m) {
       var sector = m[1] + ' ' + m[2];
       if (postcodes[sector]) { return {kind: 'postcode', label: 'Postcode sector ' + sector, pc: postcodes[sector], note: m[3] ? ' (Full postcodes are not in this file; the sector is the nearest figure.)' : ''}; }
