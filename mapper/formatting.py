@@ -104,6 +104,22 @@ def distinct_decimals(*shares, decimals: int = 1, most: int = 3) -> int:
     return most
 
 
+def unique_lines(lines) -> list[str]:
+    """Credit and attribution lines, each once: lines that differ only by surrounding spaces or a final full
+    stop are the same credit (one may come from the sources register, the other from a map layer).
+
+    >>> unique_lines(["Place names: GeoNames, CC BY 4.0.", "", "Place names: GeoNames, CC BY 4.0", "Contains Ofcom data"])
+    ['Place names: GeoNames, CC BY 4.0.', 'Contains Ofcom data']
+    """
+    seen, out = set(), []
+    for line in lines:
+        key = line.strip().rstrip(".") if line else ""
+        if key and key not in seen:
+            seen.add(key)
+            out.append(line)
+    return out
+
+
 def labels(section: str) -> dict[str, str]:
     """Reader-facing labels from ``mapper/labels.yaml`` (``workbook_headers`` or ``menu_labels``)."""
     return dict(_labels()[section])

@@ -284,6 +284,21 @@ def _real(built, name=LA_MAP) -> dict:
     return _payload((built / name).read_text("utf-8"))
 
 
+
+def test_every_map_names_each_credit_once(built):
+    """GeoNames is credited by the sources register ("... CC BY 4.0.") and by the place layer ("... CC BY 4.0"):
+    the side panel, the print footer and the payload show it once."""
+    for name in (LA_MAP, PCON_MAP, "midlands_constituency2010_priority.html"):
+        page = (built / name).read_text("utf-8")
+        credits = _real(built, name)["credits"]
+        keys = [c.strip().rstrip(".") for c in credits]
+        assert len(keys) == len(set(keys)), (name, credits)
+        assert sum("GeoNames" in c for c in credits) == 1, (name, credits)
+        panel = re.search(r'<ul class="gm-attr">(.*?)</ul>', page, re.S).group(1)
+        footer = next(p for p in re.findall(r"<p>(.*?)</p>", page, re.S) if "Contains Ofcom data" in p and " · " in p)
+        assert panel.count("GeoNames") == 1 and footer.count("GeoNames") == 1, name
+
+
 def test_score_is_coloured_by_tier_and_its_legend_gives_each_tiers_range(built):
     for name in (LA_MAP, PCON_MAP):
         P = _real(built, name)

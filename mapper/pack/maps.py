@@ -40,7 +40,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from ..errors import MapperError
-from ..formatting import count, percent
+from ..formatting import count, percent, unique_lines
 from ..score import INSUFFICIENT
 
 NO_DATA = "#bdbdbd"
@@ -408,13 +408,7 @@ def _north_arrow(fig, x: float, y: float) -> None:
 
 def _footer(fig, lines: list[str]) -> None:
     """Release and attribution lines at the foot of the page, each once (a credit may come from two places)."""
-    seen, unique = set(), []
-    for ln in lines:
-        key = ln.strip().rstrip(".") if ln else ""
-        if key and key not in seen:
-            seen.add(key)
-            unique.append(ln)
-    text = "\n".join(wrap_to_width(fig, ln, 5.6, FIGSIZE[0] * 0.94) for ln in unique)
+    text = "\n".join(wrap_to_width(fig, ln, 5.6, FIGSIZE[0] * 0.94) for ln in unique_lines(lines))
     fig.text(0.03, 0.012, text, ha="left", va="bottom", fontsize=5.6, color="#333333", linespacing=1.3)
 
 

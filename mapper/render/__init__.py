@@ -45,7 +45,7 @@ import pandas as pd
 import shapely
 
 from ..config import MapOptions
-from ..formatting import count, percent, percent_of
+from ..formatting import count, percent, percent_of, unique_lines
 from ..score import INDICATORS, Indicator
 from .context import (
     MapContext,
@@ -386,10 +386,7 @@ def _sources(cfg, ctx: MapContext, level) -> tuple[list[dict], list[str]]:
             registry = {}
         known = {s.get("file") for s in sources}
         sources += [r for r in describe(ctx.files, cfg.root, registry) if r["file"] not in known]
-    for line in ctx.credits:
-        if line not in attributions:
-            attributions.append(line)
-    return sources, attributions
+    return sources, unique_lines([*attributions, *ctx.credits])
 
 
 def render_level(level, cfg, frames=None, stem: str | None = None, *,
